@@ -1,0 +1,20 @@
+/**
+ * Every command, in the order `titan --help` lists them. A command module holds only yargs wiring and a thin
+ * handler that `import()`s its use case, so `titan --version` loads none of them.
+ */
+import type { CommandModule } from 'yargs';
+import type { ProcessIO } from '../io.js';
+
+export interface GlobalOptions {
+  'api-url'?: string;
+  local: boolean;
+  color?: boolean;
+  debug: boolean;
+}
+
+export type TitanCommand = CommandModule<GlobalOptions, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- yargs infers each command's own argument type
+
+export function commands(io: ProcessIO): TitanCommand[] {
+  const all: ((io: ProcessIO) => TitanCommand | TitanCommand[])[] = [];
+  return all.flatMap((make) => make(io));
+}

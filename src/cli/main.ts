@@ -1,0 +1,65 @@
+/**
+ * yargs wiring and the one top-level error handler: typed errors become a message on stderr and an exit
+ * code (design.md §5); nothing expected ever prints a stack trace.
+ */
+import yargs, { type Argv } from 'yargs';
+import { ExitCode, ExitWith, TitanError } from '../core/errors.js';
+import { commands, type GlobalOptions } from './commands/index.js';
+import type { ProcessIO } from './io.js';
+
+declare const TITAN_VERSION: string;
+
+export async function main(argv: string[], io: ProcessIO): Promise<number> {
+  let usageError: string | undefined;
+  const parser: Argv<GlobalOptions> = yargs(argv)
+    .scriptName('titan')
+    .usage('titan <command> [options]\n\nTitan scraping tasks as code: validate, plan and apply Task Service tasks from YAML manifests.')
+    .option('api-url', { type: 'string', describe: 'Task Service origin (default: $TITAN_API_URL); the token comes only from $TITAN_TOKEN' })
+    .option('local', { type: 'boolean', default: false, describe: 'Use an embedded emulator whose data lives in .titan/local/ of the workspace' })
+    .option('color', { type: 'boolean', describe: 'Colour output (default: on TTYs unless NO_COLOR is set); --no-color turns it off' })
+    .option('debug', { type: 'boolean', default: false, describe: 'Trace HTTP requests (never the token) and show internal stack traces' })
+    .strict()
+    .demandCommand(1, 'Name a command (see titan --help).')
+    .recommendCommands()
+    .version(TITAN_VERSION)
+    .alias('version', 'V')
+    .help()
+    .alias('help', 'h')
+    .wrap(Math.min(110, io.stdout.columns ?? 100))
+    .exitProcess(false)
+    .fail((message, error) => {
+      if (error) throw error;
+      usageError = message;
+    }) as Argv<GlobalOptions>;
+
+  for (const command of commands(io)) parser.command(command);
+
+  let out = '';
+  try {
+    await parser.parseAsync(argv, {}, (_err, _args, output) => {
+      out = output;
+    });
+  } catch (error) {
+    return reportError(error, io, argv.includes('--debug'));
+  }
+  if (out) io.stdout.write(out.endsWith('\n') ? out : `${out}\n`);
+  if (usageError !== undefined) {
+    io.stderr.write(`Error: ${usageError}\nRun "titan --help" for usage.\n`);
+    return ExitCode.invalidInput;
+  }
+  return ExitCode.ok;
+}
+
+function reportError(error: unknown, io: ProcessIO, debug: boolean): number {
+  if (error instanceof ExitWith) return error.exitCode;
+  if (error instanceof TitanError) {
+    io.stderr.write(`Error: ${error.message}\n`);
+    if (error.hint) io.stderr.write(`  ${error.hint.replace(/\n/g, '\n  ')}\n`);
+    if (debug && error.stack) io.stderr.write(`${error.stack}\n`);
+    return error.exitCode;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  io.stderr.write(`Internal error: ${message}\n`);
+  io.stderr.write(debug && error instanceof Error && error.stack ? `${error.stack}\n` : 'Run again with --debug for details, and please report it.\n');
+  return ExitCode.operational;
+}
