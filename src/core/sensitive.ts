@@ -1,0 +1,36 @@
+/** Sensitive values (from `${env:…}`): masked in every output, excluded from digests, never persisted. */
+import { isJsonObject, type JsonValue } from './json.js';
+import type { TaskSpec } from './model.js';
+import { SENSITIVE } from './plan/model.js';
+
+/** A copy of `spec` with the value at each JSON pointer in `paths` replaced by `(sensitive)`. */
+export function maskSensitive(spec: TaskSpec, paths: readonly string[]): TaskSpec {
+  if (paths.length === 0) return spec;
+  const copy = structuredClone(spec) as unknown as JsonValue;
+  for (const pointer of paths) setAtPointer(copy, pointer, SENSITIVE);
+  return copy as unknown as TaskSpec;
+}
+
+/** Is `pointer` at or below one of the sensitive paths? */
+export const isSensitivePath = (pointer: string, paths: readonly string[]): boolean =>
+  paths.some((p) => pointer === p || pointer.startsWith(`${p}/`));
+
+function setAtPointer(root: JsonValue, pointer: string, value: JsonValue): void {
+  const tokens = pointer.split('/').slice(1).map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
+  let node: JsonValue | undefined = root;
+  for (const [i, token] of tokens.entries()) {
+    const last = i === tokens.length - 1;
+    if (Array.isArray(node)) {
+      const index = Number(token);
+      if (!(index in node)) return;
+      if (last) node[index] = value;
+      else node = node[index];
+    } else if (isJsonObject(node)) {
+      if (!(token in node)) return;
+      if (last) node[token] = value;
+      else node = node[token];
+    } else {
+      return;
+    }
+  }
+}
