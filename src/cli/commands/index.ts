@@ -4,6 +4,14 @@
  */
 import type { CommandModule } from 'yargs';
 import type { ProcessIO } from '../io.js';
+import { initCommand } from './init.js';
+import { datasetsCommand } from './datasets.js';
+import { executionsCommand } from './executions.js';
+import { mediaCommand } from './media.js';
+import { resultsCommand } from './results.js';
+import { runCommand } from './run.js';
+import { templatesCommand } from './templates.js';
+import { emulatorCommand } from './emulator.js';
 
 export interface GlobalOptions {
   'api-url'?: string;
@@ -15,6 +23,15 @@ export interface GlobalOptions {
 export type TitanCommand = CommandModule<GlobalOptions, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- yargs infers each command's own argument type
 
 export function commands(io: ProcessIO): TitanCommand[] {
-  const all: ((io: ProcessIO) => TitanCommand | TitanCommand[])[] = [];
+  const all: ((io: ProcessIO) => TitanCommand | TitanCommand[])[] = [
+    initCommand,
+    runCommand,
+    executionsCommand,
+    resultsCommand,
+    datasetsCommand,
+    mediaCommand,
+    templatesCommand,
+    emulatorCommand,
+  ];
   return all.flatMap((make) => make(io));
 }

@@ -12,14 +12,24 @@ export const SENSITIVE = '(sensitive)';
 
 export type ChangeAction = 'create' | 'update' | 'replace' | 'delete' | 'adopt' | 'move' | 'noop';
 
+/** Order in which summaries count actions. */
+export const CHANGE_ACTIONS: readonly ChangeAction[] = ['create', 'update', 'replace', 'delete', 'adopt', 'move', 'noop'];
+
+/**
+ * Field changes named `metadata.*` (only `metadata.protect` today) live in the lockfile, not on the service: an
+ * `update` whose fields are all metadata needs no API write, only a new lock entry.
+ */
+export const METADATA_FIELD_PREFIX = 'metadata.';
+
 export interface FieldChange {
-  /** Top-level spec field, or a JSON pointer below it (`/output_schema`). */
+  /** Top-level spec field (`output_schema`), or `metadata.protect` for the lock-only protection flag. */
   field: string;
+  /** Absent when the field is absent on that side. */
   before?: JsonValue;
   after?: JsonValue;
-  /** The value came from `${env:…}`: before/after are `SENSITIVE`. */
+  /** A value at or below this field came from `${env:…}`: it is shown as `SENSITIVE`. */
   sensitive: boolean;
-  /** For `output_schema`: does the change break consumers of the results? */
+  /** For `output_schema` (and a multi-step plan's last step): does the change break consumers of the results? */
   compatibility?: 'breaking' | 'compatible';
   /** Human notes: why breaking, the schedule's reading and runs/day, … */
   notes: string[];
@@ -28,24 +38,32 @@ export interface FieldChange {
 export interface PlannedChange {
   action: ChangeAction;
   key: string;
-  /** Remote id: absent only for `create` (and `replace` gets a new one). */
+  /**
+   * Remote id of the live task the change acts on: absent for `create`; for `replace` the task to delete before
+   * creating its successor.
+   */
   id?: string;
-  /** For `move`: the key the lock knew it under. */
+  /** The lock key the task was known under (`move`, or a `create`/`replace` of a renamed task): apply drops it. */
   fromKey?: string;
-  /** Spec before (live) and after (desired), sensitive values masked. */
+  /** The Titan task name (`spec.name`), for display. */
+  name: string;
+  /** Spec before (live, when read) and after (desired), normalised, sensitive values masked. */
   before?: TaskSpec;
   after?: TaskSpec;
   fields: FieldChange[];
-  /** The live task differs from what titan last applied (changed outside titan). */
+  /** The live task differs from what titan last applied (changed outside titan) and from the manifest. */
   drift: boolean;
+  /** A managed task whose id is no longer on the service (a `create` recreates it; a `delete` only drops it). */
+  vanished: boolean;
   protect: boolean;
   warnings: string[];
-  /** Manifest location of the desired task (absent for deletes of removed manifests: then the lock's file). */
+  /** Manifest location of the desired task (for deletes of removed manifests: the lock's file, no line). */
   source?: Partial<SourceLocation> & { file: string };
 }
 
 /** What a saved plan checks before applying: the task must still be exactly as planned. */
 export interface TaskFingerprint {
+  key: string;
   id: string;
   updated_at: string;
 }
@@ -58,10 +76,20 @@ export interface PlanSummary {
   adopt: number;
   move: number;
   noop: number;
+  /** Breaking `output_schema` changes. */
   breaking: number;
-  /** Change in scheduled runs per day across all tasks (after − before). */
+  /** Change in scheduled runs per day across all changes (after − before), rounded to 2 decimals. */
   runsPerDayDelta: number;
   drifted: number;
+  vanished: number;
+}
+
+/** A safety guard the plan trips: `titan plan` shows the plan and exits 4; `apply` refuses before any write. */
+export interface PlanRefusal {
+  reason: 'protected' | 'mass-delete';
+  keys: string[];
+  message: string;
+  hint: string;
 }
 
 export interface Plan {
@@ -70,12 +98,36 @@ export interface Plan {
   origin: string;
   /** Lock the plan was made from; null when the workspace had no lockfile yet. */
   lock: { lineage: string; serial: number } | null;
+  /** What produced the plan, so a saved plan can be re-checked: paths and files relative to the workspace. */
+  manifests: { paths: string[]; files: string[] };
+  options: { targets: string[]; replace: string[]; allowMassDelete: boolean };
+  /** Sorted by key. */
   changes: PlannedChange[];
   fingerprints: TaskFingerprint[];
   /** Live tasks titan does not manage (not shown; see `titan import`). */
   unmanaged: number;
+  /** Tasks in the lock when the plan was made. */
+  managed: number;
   summary: PlanSummary;
+  refusals: PlanRefusal[];
   warnings: string[];
 }
 
 export const hasChanges = (plan: Plan): boolean => plan.changes.some((change) => change.action !== 'noop');
+
+/** Does applying this change call the Task Service? (`noop`, `adopt` and lock-only updates do not.) */
+export function needsApiWrite(change: PlannedChange): boolean {
+  if (change.action === 'noop' || change.action === 'adopt') return false;
+  if (change.action === 'delete') return !change.vanished;
+  if (change.action === 'update' || change.action === 'move') {
+    return change.fields.some((field) => !field.field.startsWith(METADATA_FIELD_PREFIX));
+  }
+  return true;
+}
+
+/** Changes a reviewer must not miss: anything that deletes a live task. */
+export const isDestructive = (change: PlannedChange): boolean =>
+  (change.action === 'delete' && !change.vanished) || change.action === 'replace';
+
+export const isBreaking = (change: PlannedChange): boolean =>
+  change.fields.some((field) => field.compatibility === 'breaking');

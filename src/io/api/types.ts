@@ -135,6 +135,8 @@ export interface ClientOptions {
   /** Attempts for retryable requests (default 6) and the cap on total retry wait (default 120 000 ms). */
   maxAttempts?: number;
   maxRetryWaitMs?: number;
+  /** Full-jitter backoff: the first retry's delay ceiling and the cap, in ms (defaults 250 and 20 000). */
+  backoff?: { baseMs: number; capMs: number };
   /** `--debug` trace sink: one line per request (method, path, status, duration, request id). */
   trace?: (line: string) => void;
   /** Injected effects, for tests and benchmarks. */

@@ -1,0 +1,455 @@
+/**
+ * Executes a plan's changes against the service with bounded concurrency, recording each write in the session
+ * (intent before, outcome after). Identity is earned here: a create whose answer was lost is settled by looking
+ * for the task it may have made (the adoption rule) — never by sending the POST again blindly.
+ */
+import path from 'node:path';
+import { InterruptedError, TitanError } from '../core/errors.js';
+import type { LockOps, PlannedEntry } from '../core/lock/journal.js';
+import type { LockEntry } from '../core/lock/model.js';
+import type { DesiredTask, LiveTask } from '../core/model.js';
+import { needsApiWrite, type Plan, type PlannedChange } from '../core/plan/model.js';
+import { appliedDigest, specsEqual } from '../core/plan/normalize.js';
+import {
+  AmbiguousWriteError,
+  ApiError,
+  BadRequestError,
+  ForbiddenError,
+  NotFoundError,
+  RateLimitedError,
+  UnauthorizedError,
+} from '../io/api/errors.js';
+import type { TaskServiceClient } from '../io/api/types.js';
+import type { ChangeResult } from '../render/apply-events.js';
+import type { ApplySession } from './apply-session.js';
+
+export interface RunControls {
+  /** Aborted on the first Ctrl-C/SIGTERM: start no new change. */
+  stop: AbortSignal;
+  /** Aborted when in-flight writes must be abandoned (second signal, or the grace period ran out). */
+  abort: AbortSignal;
+}
+
+export interface RunDeps {
+  client: TaskServiceClient;
+  session: ApplySession;
+  controls: RunControls;
+  sleep: (ms: number) => Promise<void>;
+  random: () => number;
+  /** Called as each change finishes. */
+  onResult: (result: ChangeResult) => void;
+}
+
+export interface RunOptions {
+  parallelism: number;
+  continueOnError: boolean;
+  /** Folder manifest paths are relative to (the working directory) and the workspace root, for lock entries. */
+  cwd: string;
+  workspaceRoot: string;
+}
+
+export interface RunInput {
+  plan: Plan;
+  /** Desired tasks by key: the real (unmasked) specs. */
+  desired: ReadonlyMap<string, DesiredTask>;
+  /** Live tasks by id, as read for the plan. */
+  live: ReadonlyMap<string, LiveTask>;
+}
+
+/** Attempts at a create whose earlier attempts certainly did not take effect. */
+const CREATE_ATTEMPTS = 5;
+
+/** Runs every non-noop change (noops only refresh lock entries). Never throws for a failed change. */
+export async function runChanges(
+  input: RunInput,
+  deps: RunDeps,
+  options: RunOptions,
+): Promise<ChangeResult[]> {
+  await refreshUnchanged(input, deps, options);
+  const changes = input.plan.changes.filter((change) => change.action !== 'noop');
+  const results: (ChangeResult | undefined)[] = new Array(changes.length);
+  const creator = new Creator(deps, input.live, adoptedIds(input.plan));
+  let next = 0;
+  let failed = false;
+  const worker = async (): Promise<void> => {
+    for (;;) {
+      if (deps.controls.stop.aborted || deps.controls.abort.aborted || (failed && !options.continueOnError))
+        return;
+      const index = next++;
+      const change = changes[index];
+      if (change === undefined) return;
+      const result = await runOne(change, input, deps, options, creator);
+      results[index] = result;
+      if (result.status === 'failed') failed = true;
+      deps.onResult(result);
+    }
+  };
+  const workers = Math.max(1, Math.min(options.parallelism, changes.length));
+  await Promise.all(Array.from({ length: workers }, worker));
+  return changes.map((change, i) => results[i] ?? notAttempted(change));
+}
+
+const adoptedIds = (plan: Plan): Set<string> =>
+  new Set(
+    plan.changes.flatMap((change) =>
+      change.action === 'adopt' && change.id !== undefined ? [change.id] : [],
+    ),
+  );
+
+const notAttempted = (change: PlannedChange): ChangeResult => ({
+  ...resultBase(change),
+  status: 'not-attempted',
+});
+
+function resultBase(change: PlannedChange): Omit<ChangeResult, 'status'> {
+  const base: Omit<ChangeResult, 'status'> = { action: change.action, key: change.key };
+  if (change.fromKey !== undefined) base.fromKey = change.fromKey;
+  if (change.id !== undefined) base.id = change.id;
+  return base;
+}
+
+async function runOne(
+  change: PlannedChange,
+  input: RunInput,
+  deps: RunDeps,
+  options: RunOptions,
+  creator: Creator,
+): Promise<ChangeResult> {
+  const base = resultBase(change);
+  try {
+    const outcome = await applyChange(change, input, deps, options, creator);
+    return { ...base, ...outcome, status: 'done' };
+  } catch (error) {
+    return { ...base, status: 'failed', error: describeFailure(error) };
+  }
+}
+
+function describeFailure(error: unknown): string {
+  if (error instanceof ApiError && error.status !== undefined)
+    return `${error.status} ${error.code}: ${error.message}`;
+  if (error instanceof TitanError) return error.message;
+  return error instanceof Error ? error.message : String(error);
+}
+
+async function applyChange(
+  change: PlannedChange,
+  input: RunInput,
+  deps: RunDeps,
+  options: RunOptions,
+  creator: Creator,
+): Promise<{ id?: string; settled?: boolean }> {
+  const { session } = deps;
+  switch (change.action) {
+    case 'create': {
+      const task = desiredOf(change, input);
+      return creator.create(task, plannedEntry(task, options), change.fromKey);
+    }
+    case 'replace': {
+      const task = desiredOf(change, input);
+      if (change.id !== undefined) await deleteTask(change.key, change.id, deps, change.fromKey);
+      return creator.create(task, plannedEntry(task, options), change.fromKey);
+    }
+    case 'delete': {
+      if (change.id === undefined || !needsApiWrite(change)) {
+        await session.record({ remove: [change.key] });
+        return {};
+      }
+      await deleteTask(change.key, change.id, deps);
+      return {};
+    }
+    case 'adopt': {
+      const task = desiredOf(change, input);
+      const live = change.id === undefined ? undefined : input.live.get(change.id);
+      if (live === undefined)
+        throw new Error(`the task to adopt (${change.id ?? 'no id'}) is not in the listing`);
+      const entry = { ...plannedEntry(task, options), id: live.id, updated_at: live.updated_at };
+      await session.record(withRename({ set: { [change.key]: entry } }, change.key, change.fromKey));
+      return { id: live.id };
+    }
+    case 'update':
+    case 'move': {
+      const task = desiredOf(change, input);
+      const id = change.id;
+      if (id === undefined) throw new Error(`${change.action} of ${change.key} has no task id`);
+      const entry = plannedEntry(task, options);
+      if (!needsApiWrite(change)) {
+        const current = lockEntryOf(session, change.fromKey ?? change.key, id);
+        const updatedAt = input.live.get(id)?.updated_at ?? current?.updated_at ?? '';
+        await session.record(
+          withRename(
+            { set: { [change.key]: { ...entry, id, updated_at: updatedAt } } },
+            change.key,
+            change.fromKey,
+          ),
+        );
+        return { id };
+      }
+      await updateTask(change.key, id, task, entry, deps, change.fromKey);
+      return { id };
+    }
+    case 'noop':
+      return {};
+  }
+}
+
+function lockEntryOf(session: ApplySession, key: string, id: string): LockEntry | undefined {
+  const entry = session.current().tasks[key];
+  return entry?.id === id ? entry : undefined;
+}
+
+function desiredOf(change: PlannedChange, input: RunInput): DesiredTask {
+  const task = input.desired.get(change.key);
+  if (task === undefined) throw new Error(`no manifest declares ${change.key} any more`);
+  return task;
+}
+
+/** The lock entry a successful write records (id and `updated_at` come from the answer). */
+export function plannedEntry(
+  task: DesiredTask,
+  options: Pick<RunOptions, 'cwd' | 'workspaceRoot'>,
+): PlannedEntry {
+  const entry: PlannedEntry = {
+    digest: appliedDigest(task.spec, task.sensitivePaths),
+    file: lockFilePath(task.source.file, options),
+    protect: task.protect,
+  };
+  if (task.sensitivePaths.length > 0) entry.sensitive = [...task.sensitivePaths].sort();
+  return entry;
+}
+
+/** Manifest file as the lock records it: relative to the workspace, `/`-separated. */
+export function lockFilePath(file: string, options: Pick<RunOptions, 'cwd' | 'workspaceRoot'>): string {
+  return path.relative(options.workspaceRoot, path.resolve(options.cwd, file)).split(path.sep).join('/');
+}
+
+function withRename(ops: LockOps, key: string, fromKey: string | undefined): LockOps {
+  return fromKey !== undefined && fromKey !== key
+    ? { ...ops, remove: [...(ops.remove ?? []), fromKey] }
+    : ops;
+}
+
+/** Certainly not processed: the service refused it, or the client never sent it. */
+function isDefiniteFailure(error: unknown): boolean {
+  return (
+    error instanceof BadRequestError ||
+    error instanceof UnauthorizedError ||
+    error instanceof ForbiddenError ||
+    error instanceof RateLimitedError ||
+    (error instanceof ApiError && error.status !== undefined && error.status >= 400 && error.status < 500)
+  );
+}
+
+async function deleteTask(key: string, id: string, deps: RunDeps, alsoRemove?: string): Promise<void> {
+  const n = await deps.session.intent({ op: 'delete', key, id });
+  try {
+    await deps.client.deleteTask(id);
+  } catch (error) {
+    if (isDefiniteFailure(error)) await deps.session.failed(n, describeFailure(error));
+    throw error; // otherwise the intent stays open: the next run looks the task up
+  }
+  await deps.session.done(n, withRename({ remove: [key] }, key, alsoRemove));
+}
+
+async function updateTask(
+  key: string,
+  id: string,
+  task: DesiredTask,
+  entry: PlannedEntry,
+  deps: RunDeps,
+  fromKey: string | undefined,
+): Promise<void> {
+  const n = await deps.session.intent(intentFields('update', key, task, entry, id, fromKey));
+  let live: LiveTask;
+  try {
+    live = await deps.client.updateTask(id, task.spec);
+  } catch (error) {
+    if (error instanceof NotFoundError) {
+      await deps.session.failed(n, 'task gone');
+      throw new Error(
+        `task ${id} no longer exists on the service (deleted outside titan?); run titan apply again to recreate it`,
+      );
+    }
+    if (isDefiniteFailure(error)) await deps.session.failed(n, describeFailure(error));
+    throw error;
+  }
+  await deps.session.done(
+    n,
+    withRename({ set: { [key]: { ...entry, id, updated_at: live.updated_at } } }, key, fromKey),
+  );
+}
+
+function intentFields(
+  op: 'create' | 'update',
+  key: string,
+  task: DesiredTask,
+  entry: PlannedEntry,
+  id?: string,
+  fromKey?: string,
+) {
+  return {
+    op,
+    key,
+    entry,
+    ...(id !== undefined ? { id } : {}),
+    ...(task.sensitivePaths.includes('/name') ? {} : { name: task.spec.name }),
+    ...(fromKey !== undefined ? { fromKey } : {}),
+  };
+}
+
+/**
+ * Creates tasks. Creates of identical specs run one at a time, so that when one has to be settled by looking
+ * for its task, no twin create is in flight that could have made that task. Lookups are shared: a caller waits
+ * for a listing that started after its answer was lost.
+ */
+class Creator {
+  private readonly chains = new Map<string, Promise<unknown>>();
+  private tick = 0;
+  private listing: { startedAt: number; tasks: Promise<LiveTask[]> } | undefined;
+
+  private readonly claimed: Set<string>;
+
+  constructor(
+    private readonly deps: RunDeps,
+    /** Tasks that existed when the plan was made: a lost create's task is looked for among newer ones first. */
+    private readonly planned: ReadonlyMap<string, LiveTask>,
+    /** Tasks other changes of the plan adopt: never the answer to a lost create. */
+    reserved: ReadonlySet<string>,
+  ) {
+    this.claimed = new Set(reserved);
+  }
+
+  create(
+    task: DesiredTask,
+    entry: PlannedEntry,
+    fromKey: string | undefined,
+  ): Promise<{ id: string; settled?: boolean }> {
+    const previous = this.chains.get(entry.digest) ?? Promise.resolve();
+    const run = previous.catch(() => undefined).then(() => this.createOne(task, entry, fromKey));
+    this.chains.set(entry.digest, run);
+    return run;
+  }
+
+  private async createOne(
+    task: DesiredTask,
+    entry: PlannedEntry,
+    fromKey: string | undefined,
+  ): Promise<{ id: string; settled?: boolean }> {
+    const { session, client, controls } = this.deps;
+    for (let attempt = 1; ; attempt++) {
+      if (controls.abort.aborted) throw abortReason(controls.abort);
+      const n = await session.intent(intentFields('create', task.key, task, entry, undefined, fromKey));
+      let created: LiveTask;
+      try {
+        created = await client.createTask(task.spec);
+      } catch (error) {
+        if (error instanceof InterruptedError || isDefiniteFailure(error)) {
+          // Not sent (interrupted before the request left) or refused: certainly not created.
+          await session.failed(n, describeFailure(error));
+          throw error;
+        }
+        if (!(error instanceof AmbiguousWriteError || error instanceof ApiError)) throw error;
+        if (controls.abort.aborted) throw error; // the next run settles the open intent
+        const found = await this.lookFor(task);
+        if (found !== undefined) {
+          await session.done(n, this.opsFor(task.key, entry, found, fromKey));
+          return { id: found.id, settled: true };
+        }
+        await session.failed(n, 'not found after a lost answer');
+        if (attempt >= CREATE_ATTEMPTS) throw error;
+        await this.deps.sleep(Math.round(this.deps.random() * Math.min(8_000, 250 * 2 ** attempt)));
+        continue;
+      }
+      this.claimed.add(created.id);
+      await session.done(n, this.opsFor(task.key, entry, created, fromKey));
+      return { id: created.id };
+    }
+  }
+
+  private opsFor(key: string, entry: PlannedEntry, live: LiveTask, fromKey: string | undefined): LockOps {
+    const full: LockEntry = { ...entry, id: live.id, updated_at: live.updated_at };
+    return withRename({ set: { [key]: full } }, key, fromKey);
+  }
+
+  /** The task a lost create made, if it exists: unmanaged, unclaimed and equal to the spec. */
+  private async lookFor(task: DesiredTask): Promise<LiveTask | undefined> {
+    const asked = ++this.tick;
+    const listed = await this.listingAfter(asked);
+    const managed = new Set(Object.values(this.deps.session.current().tasks).map((e) => e.id));
+    const candidates: LiveTask[] = [];
+    for (const live of listed) {
+      if (managed.has(live.id) || this.claimed.has(live.id) || live.name !== task.spec.name) continue;
+      const full = live.spec !== undefined ? live : await this.fullTask(live.id);
+      if (full?.spec !== undefined && specsEqual(full.spec, task.spec)) candidates.push(full);
+    }
+    // Prefer tasks that did not exist when the plan was made, then the newest.
+    candidates.sort(
+      (a, b) =>
+        Number(this.planned.has(a.id)) - Number(this.planned.has(b.id)) ||
+        (a.created_at < b.created_at ? 1 : a.created_at > b.created_at ? -1 : 0),
+    );
+    const found = candidates[0];
+    if (found !== undefined) this.claimed.add(found.id);
+    return found;
+  }
+
+  private async fullTask(id: string): Promise<LiveTask | undefined> {
+    try {
+      return await this.deps.client.getTask(id);
+    } catch (error) {
+      if (error instanceof NotFoundError) return undefined;
+      throw error;
+    }
+  }
+
+  /** A complete listing that started after tick `asked`; concurrent callers share one. */
+  private async listingAfter(asked: number): Promise<LiveTask[]> {
+    for (;;) {
+      const current = this.listing;
+      if (current !== undefined && current.startedAt > asked) return current.tasks;
+      if (current !== undefined) {
+        await current.tasks.catch(() => undefined);
+        if (this.listing === current) this.listing = undefined;
+        continue;
+      }
+      const startedAt = ++this.tick;
+      const tasks = this.deps.client.listAllTasks();
+      const entry = { startedAt, tasks };
+      this.listing = entry;
+      void tasks
+        .catch(() => undefined)
+        .finally(() => {
+          if (this.listing === entry) this.listing = undefined;
+        });
+      return tasks;
+    }
+  }
+}
+
+function abortReason(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason;
+  return reason instanceof Error ? reason : new InterruptedError('interrupted');
+}
+
+/** Noop changes: bring the lock entry up to date (file, protect, digest) without any write to the service. */
+async function refreshUnchanged(input: RunInput, deps: RunDeps, options: RunOptions): Promise<void> {
+  const set: Record<string, LockEntry> = {};
+  const lock = deps.session.current();
+  for (const change of input.plan.changes) {
+    if (change.action !== 'noop' || change.id === undefined) continue;
+    const task = input.desired.get(change.key);
+    const current = lock.tasks[change.key];
+    if (task === undefined || current === undefined || current.id !== change.id) continue;
+    const planned = plannedEntry(task, options);
+    const same =
+      current.digest === planned.digest &&
+      current.file === planned.file &&
+      current.protect === planned.protect &&
+      JSON.stringify(current.sensitive ?? []) === JSON.stringify(planned.sensitive ?? []);
+    if (same) continue;
+    const live = input.live.get(change.id);
+    const updatedAt =
+      current.digest === planned.digest ? current.updated_at : (live?.updated_at ?? current.updated_at);
+    set[change.key] = { ...planned, id: change.id, updated_at: updatedAt };
+  }
+  await deps.session.record({ set });
+}

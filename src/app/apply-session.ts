@@ -1,0 +1,273 @@
+/**
+ * The lock side of a write session: replaying what an earlier run left in the journal, recording intents and
+ * outcomes as writes happen, and compacting them into `titan.lock` now and then and at the end.
+ *
+ * Invariant: every remote write is preceded by a durable intent; every known outcome is a durable record whose
+ * lock changes are whole entries, so replaying the journal onto any version of the lock is safe.
+ */
+import { OperationalError, RefusedError } from '../core/errors.js';
+import {
+  applyLockOps,
+  journalHasEffects,
+  replayJournal,
+  type IntentRecord,
+  type JournalRecord,
+  type LockOps,
+} from '../core/lock/journal.js';
+import type { Lockfile } from '../core/lock/model.js';
+import { commitLock, emptyLock } from '../core/lock/ops.js';
+import { settlePendingIntents, tasksNeedingFullRead } from '../core/lock/settle.js';
+import type { LiveTask } from '../core/model.js';
+import type { TaskServiceClient } from '../io/api/types.js';
+import {
+  createJournal,
+  journalPath,
+  readJournal,
+  removeJournal,
+  type JournalOptions,
+  type JournalWriter,
+} from '../io/journal.js';
+import { assertLockOrigin, readLockfile, sameOrigin, writeLockfile } from '../io/lockfile.js';
+import type { Workspace } from '../io/workspace.js';
+
+export interface SessionDeps {
+  workspace: Workspace;
+  /** Origin of the service this run talks to. */
+  origin: string;
+  now: () => Date;
+  /** New lineage ids. */
+  newId: () => string;
+  warn: (message: string) => void;
+  /** Test hooks: journal durability and compaction boundaries. */
+  journal?: JournalOptions;
+  onBoundary?: (label: string) => void;
+  /** Compact after this many outcomes or this much time, whichever comes first. */
+  compactEvery?: { records: number; ms: number };
+}
+
+export interface Recovered {
+  /** The lockfile after replaying the journal (null: none yet). */
+  lock: Lockfile | null;
+  /** What the replay found, one line per unsettled write. */
+  notes: string[];
+}
+
+/**
+ * Reads the lockfile, replays a journal left by an interrupted run (settling its unknown outcomes by looking
+ * the tasks up), writes the result and removes the journal. Call it holding the workspace lock.
+ * `client` may be omitted by offline commands: then unsettled writes are refused (exit 4).
+ */
+export async function recoverWorkspace(
+  deps: SessionDeps & { allowForeignOrigin: boolean },
+  client: TaskServiceClient | undefined,
+): Promise<Recovered> {
+  const disk = await readLockfile(deps.workspace.lockfilePath);
+  assertLockOrigin(disk, deps.origin, deps.allowForeignOrigin);
+  const file = journalPath(deps.workspace.stateDir);
+  const journal = await readJournal(file);
+  if (journal === null) return { lock: disk, notes: [] };
+  if (journal.skipped > 0)
+    deps.warn(`Ignored ${journal.skipped} unreadable line(s) of ${file} (a write cut short).`);
+  const replay = replayJournal(disk ?? emptyLock(deps.origin, deps.newId()), journal.records);
+  const begin = replay.begin;
+  if (begin !== undefined && !sameOrigin(begin.origin, deps.origin) && !deps.allowForeignOrigin) {
+    throw new RefusedError(
+      `The apply journal ${file} was written for ${begin.origin}, but this run talks to ${deps.origin}.`,
+      `Run titan against ${begin.origin} to settle it, or delete ${file} if that service is gone.`,
+    );
+  }
+  if (disk !== null && begin !== undefined && begin.lineage !== null && begin.lineage !== disk.lineage) {
+    deps.warn(
+      `The apply journal belongs to another lockfile lineage (${begin.lineage}); replaying it anyway.`,
+    );
+  }
+  let lock = replay.lock;
+  const notes: string[] = [];
+  if (replay.pending.length > 0) {
+    if (client === undefined) {
+      throw new RefusedError(
+        `An interrupted apply left ${replay.pending.length} write(s) with an unknown outcome in ${file}.`,
+        'Run titan apply first: it looks the tasks up and records what happened.',
+      );
+    }
+    const live = await liveForSettlement(client, replay.pending, lock);
+    const settled = settlePendingIntents(replay.pending, lock, live);
+    lock = applyLockOps(lock, settled.ops);
+    notes.push(...settled.notes);
+  }
+  const base =
+    disk ??
+    (journalHasEffects(journal.records) ? emptyLock(deps.origin, begin?.lineage ?? deps.newId()) : null);
+  let result = disk;
+  if (base !== null && (disk !== null || Object.keys(lock.tasks).length > 0)) {
+    result = commitLock(base, { ...lock, lineage: base.lineage });
+    if (result !== disk) await writeLockfile(deps.workspace.lockfilePath, result);
+  }
+  await removeJournal(file);
+  return { lock: result, notes };
+}
+
+/** A complete listing, with full specs for the summary items the settlement has to compare. */
+async function liveForSettlement(
+  client: TaskServiceClient,
+  pending: readonly IntentRecord[],
+  lock: Lockfile,
+): Promise<LiveTask[]> {
+  const live = await client.listAllTasks();
+  const needed = new Set(tasksNeedingFullRead(pending, lock, live));
+  if (needed.size === 0) return live;
+  const full: LiveTask[] = [];
+  for (const task of live) {
+    if (!needed.has(task.id)) {
+      full.push(task);
+      continue;
+    }
+    try {
+      full.push(await client.getTask(task.id));
+    } catch (error) {
+      if ((error as { status?: number }).status !== 404) throw error;
+    }
+  }
+  return full;
+}
+
+type IntentFields = Omit<IntentRecord, 't' | 'n'>;
+
+/** Records one run's writes. Create with `openSession` after `recoverWorkspace`. */
+export class ApplySession {
+  private lock: Lockfile;
+  private readonly open = new Map<number, IntentRecord>();
+  private nextIntent = 1;
+  private outcomesSinceCompaction = 0;
+  private lastCompaction: number;
+  private compacting: Promise<void> | undefined;
+
+  private constructor(
+    private readonly deps: SessionDeps,
+    /** The version on disk (null: no lockfile yet). */
+    private disk: Lockfile | null,
+    /** What a first write starts from when there is no lockfile. */
+    private readonly base: Lockfile,
+    private readonly journal: JournalWriter,
+  ) {
+    this.lock = disk ?? base;
+    this.lastCompaction = deps.now().getTime();
+  }
+
+  static async open(deps: SessionDeps, disk: Lockfile | null, run: string): Promise<ApplySession> {
+    const base = disk ?? emptyLock(deps.origin, deps.newId());
+    const begin: JournalRecord = {
+      t: 'begin',
+      run,
+      at: deps.now().toISOString(),
+      origin: deps.origin,
+      lineage: disk?.lineage ?? base.lineage,
+      serial: disk?.serial ?? 0,
+    };
+    const journal = await createJournal(journalPath(deps.workspace.stateDir), [begin], deps.journal);
+    const session = new ApplySession(deps, disk, base, journal);
+    // An origin change the user allowed is recorded with the next write.
+    if (!sameOrigin(session.lock.origin, deps.origin))
+      session.lock = { ...session.lock, origin: deps.origin };
+    return session;
+  }
+
+  /** The lock as it stands in memory (every known outcome applied). */
+  current(): Lockfile {
+    return this.lock;
+  }
+
+  /** Intents whose outcome is still unknown. */
+  unsettled(): number {
+    return this.open.size;
+  }
+
+  /** Makes the intent durable, then returns its number; send the write only after this resolves. */
+  async intent(fields: IntentFields): Promise<number> {
+    const record: IntentRecord = { t: 'intent', n: this.nextIntent++, ...fields };
+    this.open.set(record.n, record);
+    await this.journal.append(record);
+    return record.n;
+  }
+
+  /** Intent `n` took effect. */
+  async done(n: number, ops: LockOps): Promise<void> {
+    this.open.delete(n);
+    this.lock = applyLockOps(this.lock, ops);
+    await this.journal.append({ t: 'done', n, ...ops });
+    await this.outcomeRecorded();
+  }
+
+  /** Intent `n` certainly did not take effect. */
+  async failed(n: number, reason: string): Promise<void> {
+    this.open.delete(n);
+    await this.journal.append({ t: 'failed', n, reason });
+  }
+
+  /** A lock change that needs no remote write. */
+  async record(ops: LockOps): Promise<void> {
+    if (Object.keys(ops.set ?? {}).length === 0 && (ops.remove ?? []).length === 0) return;
+    this.lock = applyLockOps(this.lock, ops);
+    await this.journal.append({ t: 'lock', ...ops });
+    await this.outcomeRecorded();
+  }
+
+  private async outcomeRecorded(): Promise<void> {
+    this.outcomesSinceCompaction++;
+    const every = this.deps.compactEvery ?? { records: 50, ms: 2_000 };
+    const due =
+      this.outcomesSinceCompaction >= every.records ||
+      this.deps.now().getTime() - this.lastCompaction >= every.ms;
+    if (due && this.compacting === undefined) {
+      this.compacting = this.compact().finally(() => {
+        this.compacting = undefined;
+      });
+    }
+    if (this.compacting !== undefined) await this.compacting;
+  }
+
+  /** Writes the lock (if it changed) and shrinks the journal to the still-open intents. */
+  private compact(): Promise<void> {
+    this.outcomesSinceCompaction = 0;
+    this.lastCompaction = this.deps.now().getTime();
+    return this.journal.compact(async () => {
+      await this.writeLock();
+      this.deps.onBoundary?.('compacted');
+      const begin: JournalRecord = {
+        t: 'begin',
+        run: 'compacted',
+        at: this.deps.now().toISOString(),
+        origin: this.deps.origin,
+        lineage: (this.disk ?? this.base).lineage,
+        serial: this.disk?.serial ?? 0,
+      };
+      return [begin, ...[...this.open.values()].sort((a, b) => a.n - b.n)];
+    });
+  }
+
+  private async writeLock(): Promise<void> {
+    const from = this.disk ?? this.base;
+    if (this.disk === null && Object.keys(this.lock.tasks).length === 0) return;
+    const next = commitLock(from, this.lock);
+    if (next === this.disk) return;
+    await writeLockfile(this.deps.workspace.lockfilePath, next);
+    this.disk = next;
+  }
+
+  /**
+   * Final compaction. The journal is removed when every outcome is known; otherwise it keeps the open intents
+   * for the next run to settle.
+   */
+  async finish(): Promise<{ lock: Lockfile | null; changed: boolean; unsettled: number }> {
+    const before = this.disk;
+    if (this.compacting !== undefined) await this.compacting;
+    try {
+      await this.compact();
+      await this.journal.close();
+    } catch (error) {
+      throw error instanceof OperationalError ? error : new OperationalError(String(error));
+    }
+    if (this.open.size === 0) await removeJournal(journalPath(this.deps.workspace.stateDir));
+    return { lock: this.disk, changed: this.disk !== before, unsettled: this.open.size };
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * `titan drift`: read-only report of managed tasks changed outside titan (their live spec differs from what titan
+ * last applied, and from the manifest) or gone from the service. Exit 2 when there is any, 0 otherwise. It reads
+ * exactly what `titan plan` reads and never writes anything.
+ */
+import type { Writable } from 'node:stream';
+import { ExitCode, ExitWith } from '../core/errors.js';
+import type { Plan } from '../core/plan/model.js';
+import { renderDiagnostics } from '../render/diagnostics.js';
+import { driftReportOf, renderDriftJson, renderDriftText, type DriftReport } from '../render/drift.js';
+import { InvalidManifestsError, preparePlan, type PlanDeps, type PlanRequest } from './plan.js';
+
+export interface DriftOptions extends Pick<PlanRequest, 'paths' | 'allowForeignOrigin'> {
+  format: 'text' | 'json';
+}
+
+export interface DriftOutput {
+  stdout: Writable;
+  stderr: Writable;
+  color: boolean;
+  stderrColor: boolean;
+}
+
+export async function runDrift(deps: PlanDeps, options: DriftOptions, output: DriftOutput): Promise<DriftReport> {
+  let plan: Plan;
+  let lockIds: Record<string, string> = {};
+  try {
+    // Guards concern deletions a plan would make; drift only reads, so they do not apply here.
+    const prepared = await preparePlan(deps, { ...options, keepRefusals: true });
+    plan = prepared.plan;
+    lockIds = Object.fromEntries(Object.entries(prepared.lock?.tasks ?? {}).map(([key, entry]) => [key, entry.id]));
+    if (prepared.diagnostics.length > 0) {
+      output.stderr.write(renderDiagnostics(prepared.diagnostics, { color: output.stderrColor }));
+    }
+  } catch (error) {
+    if (error instanceof InvalidManifestsError) {
+      output.stderr.write(renderDiagnostics(error.diagnostics, { color: output.stderrColor }));
+    }
+    throw error;
+  }
+  const report = driftReportOf(plan, lockIds);
+  output.stdout.write(options.format === 'json' ? renderDriftJson(report) : renderDriftText(report, { color: output.color }));
+  if (report.drifted.length > 0 || report.vanished.length > 0) throw new ExitWith(ExitCode.changes);
+  return report;
+}

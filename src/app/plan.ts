@@ -1,0 +1,259 @@
+/**
+ * The plan use case: read desired (manifests), lock and live state, then plan. `preparePlan` is what `titan plan`,
+ * `titan drift` and `titan apply` build on; `runPlan` is `titan plan` itself (render, save, annotate, exit code).
+ *
+ * Live reads fail closed: one paginated listing, then full reads only for the tasks the planner needs when the
+ * listing returned summaries; any failed read fails the plan (exit 1) — it never becomes "create everything".
+ */
+import { randomBytes } from 'node:crypto';
+import { appendFile, rename, unlink, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Writable } from 'node:stream';
+import { hasErrors, type Diagnostic } from '../core/diagnostics.js';
+import { ExitCode, ExitWith, InvalidInputError, OperationalError, RefusedError } from '../core/errors.js';
+import type { Lockfile } from '../core/lock/model.js';
+import type { DesiredTask, LiveTask } from '../core/model.js';
+import { hasChanges, isBreaking, isDestructive, type Plan } from '../core/plan/model.js';
+import { planChanges, tasksNeedingFullRead } from '../core/plan/planner.js';
+import { parseTargetSelector } from '../core/plan/selector.js';
+import { NotFoundError } from '../io/api/errors.js';
+import type { TaskServiceClient } from '../io/api/types.js';
+import { assertLockOrigin, readLockfile } from '../io/lockfile.js';
+import { loadManifests } from '../io/manifests.js';
+import type { Workspace } from '../io/workspace.js';
+import { renderDiagnostics } from '../render/diagnostics.js';
+import { renderPlanJson } from '../render/plan-json.js';
+import { renderPlanMarkdown } from '../render/plan-markdown.js';
+import { renderPlanText } from '../render/plan-text.js';
+
+export interface PlanDeps {
+  client: TaskServiceClient;
+  /** Origin recorded in the plan and compared with the lock's (`local:` for --local). */
+  origin: string;
+  workspace: Workspace;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+}
+
+export interface PlanRequest {
+  /** Manifest paths as given (default: the working directory). */
+  paths: readonly string[];
+  targets?: readonly string[];
+  replace?: readonly string[];
+  allowMassDelete?: boolean;
+  allowForeignOrigin?: boolean;
+  /**
+   * Return a plan that trips a safety guard (its `refusals` non-empty) instead of throwing `RefusedError`:
+   * `titan plan` shows such a plan before exiting 4, `titan drift` ignores the guards. Apply leaves it unset.
+   */
+  keepRefusals?: boolean;
+}
+
+export interface PreparedPlan {
+  plan: Plan;
+  /** Desired tasks by key with their REAL specs (sensitive values unmasked): what apply sends. */
+  desired: Map<string, DesiredTask>;
+  /** Live tasks by id, full specs where they were read. */
+  live: Map<string, LiveTask>;
+  lock: Lockfile | null;
+  workspace: Workspace;
+  /** Manifest warnings (errors throw `InvalidManifestsError`). */
+  diagnostics: Diagnostic[];
+}
+
+/** The manifests have errors: exit 3 after the diagnostics are printed (they travel with the error). */
+export class InvalidManifestsError extends InvalidInputError {
+  constructor(readonly diagnostics: Diagnostic[]) {
+    const count = diagnostics.filter((d) => d.severity === 'error').length;
+    super(`The manifests have ${count} error${count === 1 ? '' : 's'}; nothing was planned.`, 'Fix them (titan validate shows the same report), then plan again.');
+  }
+}
+
+/** Parallel full reads when the list returned summaries. */
+const FULL_READ_CONCURRENCY = 8;
+
+export async function preparePlan(deps: PlanDeps, request: PlanRequest): Promise<PreparedPlan> {
+  const { workspace } = deps;
+  (request.targets ?? []).forEach(parseTargetSelector); // bad selectors fail before any read
+  const paths = request.paths.length > 0 ? [...request.paths] : ['.'];
+  const manifests = await loadManifests(paths, { cwd: deps.cwd, env: deps.env, workspaceRoot: workspace.root });
+  if (hasErrors(manifests.diagnostics)) throw new InvalidManifestsError(manifests.diagnostics);
+  const lock = await readLockfile(workspace.lockfilePath);
+  assertLockOrigin(lock, deps.origin, request.allowForeignOrigin === true);
+
+  const listed = await deps.client.listAllTasks();
+  const live = new Map<string, LiveTask>();
+  for (const task of listed) if (task.status !== 'deleted') live.set(task.id, task);
+  const needed = tasksNeedingFullRead(manifests.tasks, [...live.values()], lock, { replace: request.replace ?? [] });
+  await readFullTasks(deps.client, needed, live);
+
+  const plan = planChanges(manifests.tasks, [...live.values()], lock, {
+    origin: deps.origin,
+    replace: request.replace ?? [],
+    targets: request.targets ?? [],
+    allowMassDelete: request.allowMassDelete === true,
+    manifests: {
+      paths: paths.map((p) => workspaceRelative(workspace.root, path.resolve(deps.cwd, p))),
+      files: manifests.files.map((f) => workspaceRelative(workspace.root, path.resolve(deps.cwd, f))).sort(),
+    },
+    lockFileBase: toPosix(path.relative(deps.cwd, workspace.root)),
+  });
+  if (!request.keepRefusals) assertPlanAllowed(plan);
+  return {
+    plan,
+    desired: new Map(manifests.tasks.map((task) => [task.key, task])),
+    live,
+    lock,
+    workspace,
+    diagnostics: manifests.diagnostics,
+  };
+}
+
+/** Throws `RefusedError` (exit 4) naming the tasks and how to proceed when the plan trips a safety guard. */
+export function assertPlanAllowed(plan: Plan): void {
+  if (plan.refusals.length === 0) return;
+  const message = plan.refusals.map((refusal) => refusal.message).join(' ');
+  throw new RefusedError(message, plan.refusals.map((refusal) => refusal.hint).join('\n'));
+}
+
+/** Full reads of `ids`, a few at a time, replacing the summaries in `live`. Any failure fails the plan. */
+async function readFullTasks(client: TaskServiceClient, ids: readonly string[], live: Map<string, LiveTask>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (let index = next++; index < ids.length; index = next++) {
+      const id = ids[index] as string;
+      let task: LiveTask;
+      try {
+        task = await client.getTask(id);
+      } catch (error) {
+        if (error instanceof NotFoundError) throw changedWhileReading(id);
+        throw error;
+      }
+      if (task.status === 'deleted' || task.spec === undefined) throw changedWhileReading(id);
+      live.set(id, task);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(FULL_READ_CONCURRENCY, ids.length) }, worker));
+}
+
+const changedWhileReading = (id: string): OperationalError =>
+  new OperationalError(
+    `Task ${id} was listed but could not be read in full (deleted meanwhile?); nothing was planned.`,
+    'Someone is changing tasks right now. Run titan plan again.',
+  );
+
+const toPosix = (p: string): string => p.split(path.sep).join('/');
+const workspaceRelative = (root: string, absolute: string): string => toPosix(path.relative(root, absolute)) || '.';
+
+// ——— titan plan ———
+
+export type PlanFormat = 'text' | 'json' | 'markdown';
+
+export interface PlanOutput {
+  stdout: Writable;
+  stderr: Writable;
+  /** Colour for the text rendering (TTY, NO_COLOR and --no-color already decided). */
+  color: boolean;
+  stderrColor: boolean;
+}
+
+export interface RunPlanOptions extends Omit<PlanRequest, 'keepRefusals'> {
+  format: PlanFormat;
+  /** Save the JSON plan here (relative to the working directory). */
+  out?: string;
+  /** Exit 2 when the plan has changes. */
+  detailedExitcode: boolean;
+}
+
+/**
+ * `titan plan`: print the plan, save it with `--out`, annotate it on GitHub Actions, and end with the exit code
+ * (0 no changes, 2 changes with --detailed-exitcode, 4 a guard refuses the plan: shown, never saved).
+ */
+export async function runPlan(deps: PlanDeps, options: RunPlanOptions, output: PlanOutput): Promise<void> {
+  let prepared: PreparedPlan;
+  try {
+    prepared = await preparePlan(deps, { ...options, keepRefusals: true });
+  } catch (error) {
+    if (error instanceof InvalidManifestsError) {
+      output.stderr.write(renderDiagnostics(error.diagnostics, { color: output.stderrColor }));
+    }
+    throw error;
+  }
+  if (prepared.diagnostics.length > 0) {
+    output.stderr.write(renderDiagnostics(prepared.diagnostics, { color: output.stderrColor }));
+  }
+  const { plan } = prepared;
+  output.stdout.write(renderPlan(plan, options.format, output.color));
+  if (deps.env.GITHUB_ACTIONS === 'true') await publishToGitHub(plan, deps.env, output.stderr);
+  assertPlanAllowed(plan);
+  if (options.out !== undefined) {
+    const file = path.resolve(deps.cwd, options.out);
+    await writeFileAtomic(file, renderPlanJson(plan));
+    output.stderr.write(`Saved the plan to ${options.out}. Apply exactly this plan with: titan apply ${options.out}\n`);
+  }
+  if (options.detailedExitcode && hasChanges(plan)) throw new ExitWith(ExitCode.changes);
+}
+
+export function renderPlan(plan: Plan, format: PlanFormat, color: boolean): string {
+  if (format === 'json') return renderPlanJson(plan);
+  if (format === 'markdown') return renderPlanMarkdown(plan);
+  return renderPlanText(plan, { color });
+}
+
+/**
+ * GitHub Actions: destructive and breaking changes as warning annotations on their manifest lines, and the
+ * markdown plan appended to the job summary.
+ */
+async function publishToGitHub(plan: Plan, env: NodeJS.ProcessEnv, stderr: Writable): Promise<void> {
+  for (const line of renderPlanAnnotations(plan)) stderr.write(`${line}\n`);
+  const summaryFile = env.GITHUB_STEP_SUMMARY;
+  if (summaryFile) {
+    try {
+      await appendFile(summaryFile, `${renderPlanMarkdown(plan)}\n`);
+    } catch (error) {
+      throw new OperationalError(`Cannot append the plan to GITHUB_STEP_SUMMARY (${summaryFile}): ${(error as Error).message}`);
+    }
+  }
+}
+
+/** `::warning file=…,line=…,title=…::…` workflow commands for destructive and breaking changes. Pure. */
+export function renderPlanAnnotations(plan: Plan): string[] {
+  const lines: string[] = [];
+  for (const change of plan.changes) {
+    const where = change.source
+      ? `file=${escapeProperty(change.source.file)}${change.source.line ? `,line=${change.source.line}` : ''},`
+      : '';
+    if (isDestructive(change)) {
+      const what = change.action === 'replace' ? 'replaces (deletes, then creates)' : 'deletes';
+      lines.push(
+        `::warning ${where}title=${escapeProperty(`titan plan ${what} ${change.key}`)}::${escapeData(
+          `titan plan ${what} task ${change.key} (${change.id ?? ''})${change.protect ? ' — it is protected: the plan is refused' : ''}.`,
+        )}`,
+      );
+    }
+    if (isBreaking(change)) {
+      const reasons = change.fields.flatMap((field) =>
+        field.notes.filter((note) => note.startsWith('breaking: ')).map((note) => note.slice(10)),
+      );
+      lines.push(
+        `::warning ${where}title=${escapeProperty(`Breaking output_schema change in ${change.key}`)}::${escapeData(reasons.join('; '))}`,
+      );
+    }
+  }
+  return lines;
+}
+
+const escapeData = (text: string): string => text.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+const escapeProperty = (text: string): string => escapeData(text).replace(/:/g, '%3A').replace(/,/g, '%2C');
+
+/** Write-then-rename, so a reader never sees half a plan. */
+async function writeFileAtomic(file: string, text: string): Promise<void> {
+  const temp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
+  try {
+    await writeFile(temp, text, { mode: 0o644 });
+    await rename(temp, file);
+  } catch (error) {
+    await unlink(temp).catch(() => undefined);
+    throw new OperationalError(`Cannot write the plan to ${file}: ${(error as Error).message}`);
+  }
+}

@@ -1,0 +1,90 @@
+/** `titan emulator`: a local Task Service for trying titan and testing integrations. */
+import type { Argv } from 'yargs';
+import type { EmulatorFlags } from '../../emulator/serve.js';
+import type { ProcessIO } from '../io.js';
+import type { GlobalOptions, TitanCommand } from './index.js';
+
+const number = (describe: string) => ({ type: 'string' as const, requiresArg: true, describe });
+
+export function emulatorCommand(io: ProcessIO): TitanCommand {
+  return {
+    command: 'emulator',
+    describe: 'Start the local Task Service emulator (prints its URL; Ctrl-C stops it)',
+    builder: (yargs: Argv<GlobalOptions>) =>
+      yargs.options({
+        host: { type: 'string', requiresArg: true, default: '127.0.0.1', describe: 'Interface to listen on' },
+        port: number('Port (0 picks a free one) [default: 4010]'),
+        'data-dir': {
+          type: 'string',
+          requiresArg: true,
+          describe: 'Keep tasks, executions and media in this folder',
+        },
+        token: {
+          type: 'string',
+          array: true,
+          requiresArg: true,
+          describe:
+            'Accepted token, TOKEN or TOKEN:scope,scope (repeatable); default: a made-up token with every scope',
+        },
+        'list-shape': {
+          type: 'string',
+          requiresArg: true,
+          describe: 'List data as an array (default) or {items,total}: array|object',
+        },
+        'list-items': {
+          type: 'string',
+          requiresArg: true,
+          describe: 'List items: full (default) or summary',
+        },
+        'list-deleted': { type: 'boolean', describe: 'List soft-deleted tasks too' },
+        'max-page-size': number('Largest page a list returns (default 100)'),
+        'update-method': {
+          type: 'string',
+          requiresArg: true,
+          describe: 'Accepted update verb: patch|put|both (default both)',
+        },
+        'allow-unknown-fields': {
+          type: 'boolean',
+          describe: 'Ignore unknown task fields instead of answering 400',
+        },
+        'rate-limit': number('Requests per minute per token (default 0 = off)'),
+        'retry-after': { type: 'boolean', describe: 'Send Retry-After on 429 answers' },
+        latency: number('Added latency per request, ms'),
+        'fault-rate': number('Share of requests answered 500/502/503, 0..1'),
+        'throttle-rate': number('Share of requests answered 429, 0..1'),
+        'drop-after-commit': number('Share of writes committed and then dropped without an answer, 0..1'),
+        'hang-rate': number('Share of requests never answered, 0..1'),
+        'queue-delay': number('Time an execution stays queued, ms (default 200)'),
+        'url-duration': number('Worker time per URL, ms (default 300)'),
+        'records-per-url': number('Records each successful URL yields (default 2)'),
+        'preview-quota': number('Template previews per token per day (default 20)'),
+        scheduler: {
+          type: 'boolean',
+          default: true,
+          describe: 'Run scheduled tasks on their cron (--no-scheduler: off)',
+        },
+        quiet: { type: 'boolean', describe: 'Do not log requests to stderr' },
+      }),
+    handler: async (argv) => {
+      const { serveEmulator } = await import('../../emulator/serve.js');
+      await serveEmulator(argv as EmulatorFlags, {
+        stdout: io.stdout,
+        stderr: io.stderr,
+        stopRequested: stopSignal(),
+      });
+    },
+  };
+}
+
+/** Resolves on the first SIGINT or SIGTERM, which then no longer kill the process: the server closes cleanly. */
+function stopSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const stop = (signal: NodeJS.Signals): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve(signal);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}

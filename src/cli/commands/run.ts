@@ -1,0 +1,192 @@
+/**
+ * `titan run KEY | --task-id ID`, plus the wiring every runtime command shares: connection, workspace, output
+ * flags and Ctrl-C (an AbortSignal handed to the use case).
+ */
+import { setTimeout as delay } from 'node:timers/promises';
+import type { CommandModule, Options } from 'yargs';
+import type { RuntimeContext } from '../../app/runtime/context.js';
+import { parseDuration, requireDuration } from '../../core/duration.js';
+import { InterruptedError, InvalidInputError } from '../../core/errors.js';
+import type { ExportFormat } from '../../io/api/types.js';
+import { resolveWorkspace } from '../../io/workspace.js';
+import { connectApi, LOCAL_ORIGIN } from '../context.js';
+import { wantsColor, type ProcessIO } from '../io.js';
+import type { GlobalOptions, TitanCommand } from './index.js';
+
+export interface RuntimeArgs extends GlobalOptions {
+  workspace?: string;
+  json: boolean;
+}
+
+/** Options every runtime command takes. */
+export const runtimeOptions = {
+  workspace: {
+    type: 'string',
+    describe:
+      'Workspace folder holding titan.lock (and .titan/local/ with --local); default: the working directory',
+  },
+  json: { type: 'boolean', default: false, describe: 'Print data as JSON on stdout, for scripts' },
+} as const satisfies Record<string, Options>;
+
+export const EXPORT_FORMAT_CHOICES: readonly ExportFormat[] = ['json', 'ndjson', 'csv'];
+
+/** Options of the commands that wait for an execution (`run`, `executions watch`). */
+export const followOptions = {
+  timeout: {
+    type: 'string',
+    describe: 'Stop waiting after this long (30s, 5m, 1h30m…); the execution keeps running. Exit 1',
+  },
+  export: { type: 'string', describe: 'When it has finished, write its results to FILE (streamed)' },
+  format: {
+    choices: EXPORT_FORMAT_CHOICES,
+    describe: 'Export format (default: from the FILE extension — .csv, .ndjson/.jsonl — else json)',
+  },
+  strict: {
+    type: 'boolean',
+    default: false,
+    describe: 'Treat completed_with_errors as a failure (exit 1)',
+  },
+} as const satisfies Record<string, Options>;
+
+const DEFAULT_POLL_MS = 3_000;
+/** The embedded emulator answers in-process: polling it often costs nothing and keeps the first run snappy. */
+const LOCAL_POLL_MS = 500;
+
+/**
+ * Connects (remote, or the embedded emulator with --local), builds the runtime context, turns Ctrl-C/SIGTERM into
+ * an aborted signal for the use case, and always disconnects.
+ */
+export async function withRuntime(
+  argv: RuntimeArgs,
+  io: ProcessIO,
+  body: (ctx: RuntimeContext) => Promise<void>,
+): Promise<void> {
+  const pollIntervalMs = pollIntervalFrom(io.env, argv.local);
+  const workspace = resolveWorkspace([], io.cwd, argv.workspace);
+  const controller = new AbortController();
+  const onSignal = (signal: NodeJS.Signals): void => controller.abort(signal);
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const connection = await connectApi(argv, io, workspace.root, controller.signal);
+    try {
+      await body({
+        client: connection.client,
+        origin: argv.local ? LOCAL_ORIGIN : connection.origin,
+        workspace,
+        cwd: io.cwd,
+        stdout: io.stdout,
+        stderr: io.stderr,
+        color: wantsColor(io.stdout, io.env, argv.color),
+        stderrColor: wantsColor(io.stderr, io.env, argv.color),
+        json: argv.json,
+        now: () => Date.now(),
+        sleep: (ms, signal) => delay(ms, undefined, { signal }),
+        signal: controller.signal,
+        pollIntervalMs,
+        commandLine: (args) => commandLineFor(argv, args),
+      });
+    } finally {
+      await connection.close();
+    }
+  } catch (error) {
+    if (controller.signal.aborted && !(error instanceof InterruptedError)) {
+      throw new InterruptedError(
+        'Interrupted.',
+        controller.signal.reason === 'SIGTERM' ? 'SIGTERM' : 'SIGINT',
+      );
+    }
+    throw error;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+/** `--timeout DUR` in ms; checked here (not by yargs) so a bad value is an input error with exit 3. */
+export const timeoutOption = (value: string | undefined): number | undefined =>
+  value === undefined ? undefined : requireDuration(value, '--timeout');
+
+/** `TITAN_POLL_INTERVAL_MS` (tests, impatient users) overrides the first polling interval. */
+function pollIntervalFrom(env: NodeJS.ProcessEnv, local: boolean): number {
+  const raw = env.TITAN_POLL_INTERVAL_MS;
+  if (raw === undefined || raw === '') return local ? LOCAL_POLL_MS : DEFAULT_POLL_MS;
+  const ms = parseDuration(raw);
+  if (ms === undefined || ms <= 0) {
+    throw new InvalidInputError(
+      `TITAN_POLL_INTERVAL_MS: "${raw}" is not a positive duration in milliseconds.`,
+    );
+  }
+  return ms;
+}
+
+/** A command line to suggest, with this invocation's connection flags so it talks to the same service. */
+function commandLineFor(argv: RuntimeArgs, args: string): string {
+  const flags = [
+    argv.local ? '--local' : undefined,
+    argv.workspace !== undefined ? `--workspace ${shellQuote(argv.workspace)}` : undefined,
+    argv['api-url'] !== undefined ? `--api-url ${shellQuote(argv['api-url'])}` : undefined,
+  ].filter((flag): flag is string => flag !== undefined);
+  return ['titan', args, ...flags].join(' ');
+}
+
+const shellQuote = (value: string): string =>
+  /^[\w./:@%+=,-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
+
+interface RunArgs extends RuntimeArgs {
+  key?: string;
+  'task-id'?: string;
+  wait: boolean;
+  timeout?: string;
+  export?: string;
+  format?: ExportFormat;
+  'secret-payload-file'?: string;
+  strict: boolean;
+}
+
+export function runCommand(io: ProcessIO): TitanCommand {
+  const command: CommandModule<GlobalOptions, RunArgs> = {
+    command: 'run [key]',
+    describe:
+      'Start an execution of a managed task (manifest KEY or --task-id); --wait follows it to the end',
+    builder: (yargs) =>
+      yargs
+        .positional('key', {
+          type: 'string',
+          describe: 'Manifest key (metadata.name), resolved through titan.lock',
+        })
+        .option('task-id', { type: 'string', describe: 'Run a task by its remote id instead of a key' })
+        .option('wait', {
+          type: 'boolean',
+          default: false,
+          describe: 'Wait until it ends, showing progress (implied by --export and --timeout)',
+        })
+        .options(followOptions)
+        .option('secret-payload-file', {
+          type: 'string',
+          describe: "JSON object sent as the execution's secret_payload; its values are never printed",
+        })
+        .options(runtimeOptions)
+        .example('$0 run product-prices --wait --export prices.csv', 'run, wait, export as CSV')
+        .example(
+          '$0 run --local --workspace examples/quickstart my-first-task --wait --export results.json',
+          'the quickstart, offline',
+        ),
+    handler: async (argv) => {
+      const timeoutMs = timeoutOption(argv.timeout);
+      const { runManagedTask } = await import('../../app/run.js');
+      await withRuntime(argv, io, (ctx) =>
+        runManagedTask(ctx, {
+          task: { key: argv.key, taskId: argv['task-id'] },
+          wait: argv.wait,
+          timeoutMs,
+          exportFile: argv.export,
+          format: argv.format,
+          secretPayloadFile: argv['secret-payload-file'],
+          strict: argv.strict,
+        }),
+      );
+    },
+  };
+  return command;
+}

@@ -1,0 +1,137 @@
+/**
+ * The apply journal's records and their replay (pure). Before each remote write titan appends an intent; after
+ * it, an outcome carrying the lock changes it implies. Lock changes are whole entries set or keys removed, so
+ * per key the last record wins: replaying a journal onto any lock that already holds some or all of its effects
+ * (a crash between compaction and truncation, a lockfile reset from git) yields the same entries.
+ */
+import type { LockEntry, Lockfile } from './model.js';
+import { removeEntry, setEntry } from './ops.js';
+
+/** What a planned write will record once it succeeded (the id and `updated_at` come from the answer). */
+export type PlannedEntry = Omit<LockEntry, 'id' | 'updated_at'>;
+
+/** Lock changes: entries set (key → entry) and keys removed, applied in that order. */
+export interface LockOps {
+  set?: Record<string, LockEntry>;
+  remove?: string[];
+}
+
+export type IntentOp = 'create' | 'update' | 'delete';
+
+export interface BeginRecord {
+  t: 'begin';
+  /** Run id, for the reader of a journal. */
+  run: string;
+  at: string;
+  origin: string;
+  /** The lockfile the journal applies to (null lineage: there was no lockfile yet). */
+  lineage: string | null;
+  serial: number;
+}
+
+/** A remote write is about to be sent. `n` numbers intents within a run. */
+export interface IntentRecord {
+  t: 'intent';
+  n: number;
+  op: IntentOp;
+  key: string;
+  /** Remote id (update, delete). */
+  id?: string;
+  /** The entry to record on success (create, update). */
+  entry?: PlannedEntry;
+  /** Task name, to narrow a lookup when the list returns summaries (omitted when the name is sensitive). */
+  name?: string;
+  /** A key the task was known under before a rename: dropped on success. */
+  fromKey?: string;
+}
+
+/** Intent `n` took effect; `ops` record it in the lock. */
+export interface DoneRecord extends LockOps {
+  t: 'done';
+  n: number;
+}
+
+/** Intent `n` did not take effect (refused, or looked up and not found). */
+export interface FailedRecord {
+  t: 'failed';
+  n: number;
+  reason: string;
+}
+
+/** Lock-only changes that need no remote write (adopt, move, entry refresh, settled replays). */
+export interface LockRecord extends LockOps {
+  t: 'lock';
+}
+
+export type JournalRecord = BeginRecord | IntentRecord | DoneRecord | FailedRecord | LockRecord;
+
+export function applyLockOps(lock: Lockfile, ops: LockOps): Lockfile {
+  let next = lock;
+  for (const [key, entry] of Object.entries(ops.set ?? {})) next = setEntry(next, key, entry);
+  for (const key of ops.remove ?? []) next = removeEntry(next, key);
+  return next;
+}
+
+export interface Replay {
+  lock: Lockfile;
+  /** Intents without an outcome: the write may or may not have happened. */
+  pending: IntentRecord[];
+  begin: BeginRecord | undefined;
+}
+
+/** Replays `records` onto `base`. */
+export function replayJournal(base: Lockfile, records: readonly JournalRecord[]): Replay {
+  let lock = base;
+  let begin: BeginRecord | undefined;
+  const open = new Map<number, IntentRecord>();
+  for (const record of records) {
+    switch (record.t) {
+      case 'begin':
+        begin ??= record;
+        break;
+      case 'intent':
+        open.set(record.n, record);
+        break;
+      case 'done':
+        open.delete(record.n);
+        lock = applyLockOps(lock, record);
+        break;
+      case 'failed':
+        open.delete(record.n);
+        break;
+      case 'lock':
+        lock = applyLockOps(lock, record);
+        break;
+    }
+  }
+  return { lock, pending: [...open.values()], begin };
+}
+
+/** Does the journal change anything at all (so a clean journal never bumps the serial)? */
+export const journalHasEffects = (records: readonly JournalRecord[]): boolean =>
+  records.some((r) => r.t === 'intent' || r.t === 'done' || r.t === 'lock');
+
+/** Parses NDJSON journal text. A torn last line (crash mid-append) is dropped; other bad lines are counted. */
+export function parseJournal(text: string): { records: JournalRecord[]; skipped: number } {
+  const records: JournalRecord[] = [];
+  let skipped = 0;
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    try {
+      const value = JSON.parse(line) as JournalRecord;
+      if (isRecord(value)) records.push(value);
+      else skipped++;
+    } catch {
+      skipped++;
+    }
+  }
+  return { records, skipped };
+}
+
+const RECORD_TYPES = new Set(['begin', 'intent', 'done', 'failed', 'lock']);
+
+function isRecord(value: unknown): value is JournalRecord {
+  return (
+    typeof value === 'object' && value !== null && RECORD_TYPES.has((value as { t?: unknown }).t as string)
+  );
+}

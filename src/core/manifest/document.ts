@@ -1,0 +1,177 @@
+/**
+ * One manifest document, from parsed YAML to a `DesiredTask`: interpolation, schema check, task rules, `$ref`
+ * bundling and output schema checks, then normalisation. Pure (files referenced by `$ref` come from a reader).
+ */
+import type { Diagnostic, SourceLocation } from '../diagnostics.js';
+import { isJsonObject, type JsonObject, type JsonValue } from '../json.js';
+import { TASK_SPEC_FIELDS, type DesiredTask, type TaskSpec } from '../model.js';
+import { interpolateDocument, type Env } from './interpolate.js';
+import { checkOutputSchema } from './output-schema.js';
+import { startsWithPath, toPointer, valueAt, type Path, type PathSegment } from './paths.js';
+import { bundleSchema, type RefContext, type Region } from './refs.js';
+import { checkTaskRules } from './rules.js';
+import { diagnosticsFromSchemaErrors } from './schema-errors.js';
+import type { ManifestSchemas } from './schema-port.js';
+import type { ParsedDocument } from './yaml.js';
+
+export interface DocumentContext {
+  /** Absolute path of the manifest file (relative `$ref`s resolve from its folder). */
+  absFile: string;
+  env: Env;
+  schemas: ManifestSchemas;
+  refs: RefContext;
+}
+
+/** What cross-document checks need: the key and previous names, with their places. */
+export interface TaskIdentity {
+  key: string;
+  at: SourceLocation;
+  previousNames: { name: string; at: SourceLocation; index: number }[];
+}
+
+export interface CheckedDocument {
+  /** Present when the document has no error of its own. */
+  task?: DesiredTask;
+  diagnostics: Diagnostic[];
+  identity?: TaskIdentity;
+  /** Absolute paths of files referenced by `$ref`. */
+  refFiles: string[];
+}
+
+export function checkManifestDocument(doc: ParsedDocument, ctx: DocumentContext): CheckedDocument {
+  const { locator } = doc;
+  const place = (path: Path, mode: 'key' | 'value'): SourceLocation => ({ file: locator.file, ...locator.at(path, mode) });
+  if (doc.value === undefined) return { diagnostics: [], refFiles: [] };
+
+  const interpolated = interpolateDocument(doc.value, ctx.env, locator);
+  const sensitive = new Set(interpolated.sensitive.map(toPointer));
+  const unresolved = interpolated.unresolved;
+  const isSensitive = (path: Path): boolean => sensitive.has(toPointer(path));
+  const value = interpolated.value;
+  const diagnostics: Diagnostic[] = [...interpolated.diagnostics];
+
+  diagnostics.push(
+    ...diagnosticsFromSchemaErrors(ctx.schemas.validateManifest(value), {
+      root: value,
+      basePath: [],
+      place,
+      isSensitive,
+      dropLayoutRules: true,
+    }),
+  );
+
+  const spec = isJsonObject(value) && isJsonObject(value.spec) ? value.spec : undefined;
+  const refFiles: string[] = [];
+  const bundledSchemas = new Map<string, JsonValue>();
+  if (spec) {
+    diagnostics.push(
+      ...checkTaskRules({
+        spec,
+        place,
+        placeInValue: (path, offset) => ({ file: locator.file, ...locator.inValue(path, offset) }),
+        isSensitive,
+        isUnresolved: (path) => unresolved.some((u) => toPointer(u) === toPointer(path)),
+      }),
+    );
+    for (const schemaPath of outputSchemaPaths(spec)) {
+      const schema = valueAt(value, schemaPath);
+      if (!isJsonObject(schema) || unresolved.some((u) => startsWithPath(u, schemaPath))) continue;
+      const bundled = bundleSchema(schema, { absFile: ctx.absFile, locator, path: schemaPath }, ctx.refs);
+      refFiles.push(...bundled.files);
+      diagnostics.push(...bundled.diagnostics);
+      if (bundled.diagnostics.length > 0) continue;
+      bundledSchemas.set(toPointer(schemaPath), bundled.schema);
+      diagnostics.push(
+        ...checkOutputSchema(
+          bundled.schema,
+          {
+            path: schemaPath,
+            place: placeInBundle(bundled.regions, schemaPath, place),
+            isSensitive: (path) => isSensitive([...schemaPath, ...path]),
+          },
+          ctx.schemas,
+        ),
+      );
+    }
+  }
+
+  const identity = identityOf(value, place);
+  const failed = diagnostics.some((d) => d.severity === 'error');
+  const task = !failed && spec && isJsonObject(value) ? desiredTask(value, spec, bundledSchemas, interpolated.sensitive, locator.file, locator.start) : undefined;
+  return { ...(task ? { task } : {}), diagnostics, ...(identity ? { identity } : {}), refFiles };
+}
+
+/** Where output schemas are: the task's, and each execution plan step's. */
+function outputSchemaPaths(spec: JsonObject): PathSegment[][] {
+  const paths: PathSegment[][] = [['spec', 'output_schema']];
+  const plan = spec.execution_plan;
+  if (isJsonObject(plan) && Array.isArray(plan.steps)) {
+    plan.steps.forEach((_, i) => paths.push(['spec', 'execution_plan', 'steps', i, 'output_schema']));
+  }
+  return paths;
+}
+
+/** Places a path of a bundled schema: in the referenced file it came from, else in the manifest. */
+function placeInBundle(
+  regions: Region[],
+  schemaPath: Path,
+  place: (path: Path, mode: 'key' | 'value') => SourceLocation,
+): (path: Path, mode: 'key' | 'value') => SourceLocation {
+  return (path, mode) => {
+    let best: Region | undefined;
+    for (const region of regions) {
+      if (startsWithPath(path, region.at) && (!best || region.at.length >= best.at.length)) best = region;
+    }
+    if (!best) return place([...schemaPath, ...path], mode);
+    return { file: best.file, ...best.locator.at([...best.filePath, ...path.slice(best.at.length)], mode) };
+  };
+}
+
+function identityOf(value: JsonValue, place: (path: Path, mode: 'key' | 'value') => SourceLocation): TaskIdentity | undefined {
+  if (!isJsonObject(value) || !isJsonObject(value.metadata) || typeof value.metadata.name !== 'string') return undefined;
+  const previous = Array.isArray(value.metadata.previousNames) ? value.metadata.previousNames : [];
+  return {
+    key: value.metadata.name,
+    at: place(['metadata', 'name'], 'value'),
+    previousNames: previous.flatMap((name, index) =>
+      typeof name === 'string' ? [{ name, index, at: place(['metadata', 'previousNames', index], 'value') }] : [],
+    ),
+  };
+}
+
+function desiredTask(
+  document: JsonObject,
+  spec: JsonObject,
+  bundled: Map<string, JsonValue>,
+  sensitive: Path[],
+  file: string,
+  start: { line: number; column: number },
+): DesiredTask {
+  const metadata = document.metadata as JsonObject;
+  const key = metadata.name as string;
+  const normalized: Record<string, JsonValue> = {};
+  for (const field of TASK_SPEC_FIELDS) {
+    const fieldValue = field === 'output_schema' ? (bundled.get('/spec/output_schema') ?? spec[field]) : spec[field];
+    if (fieldValue !== undefined) normalized[field] = fieldValue;
+  }
+  normalized.name ??= key;
+  const plan = normalized.execution_plan;
+  if (isJsonObject(plan) && Array.isArray(plan.steps)) {
+    normalized.execution_plan = {
+      ...plan,
+      steps: plan.steps.map((step, i) => {
+        const schema = bundled.get(`/spec/execution_plan/steps/${i}/output_schema`);
+        return schema !== undefined && isJsonObject(step) ? { ...step, output_schema: schema } : step;
+      }),
+    };
+  }
+  return {
+    key,
+    spec: normalized as unknown as TaskSpec,
+    labels: { ...((metadata.labels as Record<string, string> | undefined) ?? {}) },
+    previousNames: [...((metadata.previousNames as string[] | undefined) ?? [])],
+    protect: metadata.protect === true,
+    source: { file, line: start.line, column: start.column },
+    sensitivePaths: sensitive.filter((p) => p[0] === 'spec').map((p) => toPointer(p.slice(1))).sort(),
+  };
+}

@@ -1,0 +1,98 @@
+/**
+ * Field-level differences between two (normalised) specs, as a reviewer reads them: values masked where they are
+ * sensitive, `output_schema` changes classified, schedules read aloud with their runs per day.
+ */
+import { deepEqual, type JsonValue } from '../json.js';
+import { TASK_SPEC_FIELDS, type TaskSpec } from '../model.js';
+import { isSensitivePath, maskSensitive } from '../sensitive.js';
+import { formatRunsPerDay, readSchedule, taskRunsPerDay } from './cron.js';
+import type { FieldChange } from './model.js';
+import { classifySchemaChange } from './schema-compat.js';
+
+/**
+ * Every field that differs between `before` (live) and `after` (desired), in `TASK_SPEC_FIELDS` order. Equality
+ * is decided on the real values; what is recorded is masked with `sensitivePaths`. With `before` undefined
+ * (a create) every field of `after` is listed.
+ */
+export function diffSpecFields(
+  before: TaskSpec | undefined,
+  after: TaskSpec | undefined,
+  sensitivePaths: readonly string[],
+): FieldChange[] {
+  const maskedBefore = before && maskSensitive(before, sensitivePaths);
+  const maskedAfter = after && maskSensitive(after, sensitivePaths);
+  const changes: FieldChange[] = [];
+  for (const field of TASK_SPEC_FIELDS) {
+    const realBefore = before?.[field] as JsonValue | undefined;
+    const realAfter = after?.[field] as JsonValue | undefined;
+    if (deepEqual(realBefore, realAfter)) continue;
+    const sensitive = isSensitivePath(`/${field}`, sensitivePaths) || sensitivePaths.some((p) => p.startsWith(`/${field}/`));
+    const change: FieldChange = { field, sensitive, notes: [] };
+    const shownBefore = maskedBefore?.[field] as JsonValue | undefined;
+    const shownAfter = maskedAfter?.[field] as JsonValue | undefined;
+    if (shownBefore !== undefined) change.before = shownBefore;
+    if (shownAfter !== undefined) change.after = shownAfter;
+    if (change.sensitive && before !== undefined && deepEqual(shownBefore, shownAfter)) {
+      const paths = sensitivePaths.filter((p) => p === `/${field}` || p.startsWith(`/${field}/`));
+      change.notes.push(`sensitive value changed: ${paths.join(', ')}`);
+    }
+    if (before !== undefined) classifyOutput(field, shownBefore, shownAfter, change);
+    changes.push(change);
+  }
+  addScheduleNotes(before, after, changes);
+  return changes;
+}
+
+/** `output_schema`, and the last step's output schema of a multi-step plan (what the task's results follow). */
+function classifyOutput(
+  field: string,
+  before: JsonValue | undefined,
+  after: JsonValue | undefined,
+  change: FieldChange,
+): void {
+  let verdict;
+  let prefix = '';
+  if (field === 'output_schema') verdict = classifySchemaChange(before, after);
+  else if (field === 'execution_plan') {
+    const from = lastStepSchema(before);
+    const to = lastStepSchema(after);
+    if (deepEqual(from, to)) return;
+    verdict = classifySchemaChange(from, to);
+    prefix = 'last step output_schema: ';
+  } else return;
+  change.compatibility = verdict.compatibility;
+  change.notes.push(...verdict.breaking.map((reason) => `breaking: ${prefix}${reason}`));
+  change.notes.push(...verdict.compatible.map((reason) => `compatible: ${prefix}${reason}`));
+}
+
+function lastStepSchema(plan: JsonValue | undefined): JsonValue | undefined {
+  if (typeof plan !== 'object' || plan === null || Array.isArray(plan)) return undefined;
+  const steps = plan.steps;
+  if (!Array.isArray(steps) || steps.length === 0) return undefined;
+  const last = steps[steps.length - 1];
+  return typeof last === 'object' && last !== null && !Array.isArray(last) ? last.output_schema : undefined;
+}
+
+/**
+ * The reading of the schedule before and after, on the `schedule` field change (or `execution_type`, when only
+ * that changed): "every hour at :00 (24 runs/day) -> every 20 minutes (72 runs/day): +48 runs/day".
+ */
+function addScheduleNotes(before: TaskSpec | undefined, after: TaskSpec | undefined, changes: FieldChange[]): void {
+  const target = changes.find((c) => c.field === 'schedule') ?? changes.find((c) => c.field === 'execution_type');
+  if (target === undefined || target.sensitive) return;
+  const from = before && scheduleWords(before);
+  const to = after && scheduleWords(after);
+  if (before === undefined) {
+    if (to !== undefined && after?.execution_type === 'scheduled') target.notes.push(to);
+    return;
+  }
+  const delta = (after ? taskRunsPerDay(after) : 0) - taskRunsPerDay(before);
+  const runs = delta === 0 ? '' : `: ${formatRunsPerDay(delta, true)} runs/day`;
+  target.notes.push(`${from ?? 'not scheduled'} -> ${to ?? 'not scheduled'}${runs}`);
+}
+
+function scheduleWords(spec: TaskSpec): string | undefined {
+  if (spec.execution_type !== 'scheduled' || spec.schedule === undefined) return undefined;
+  const reading = readSchedule(spec.schedule);
+  return reading && `${reading.reading} (${formatRunsPerDay(reading.runsPerDay)} runs/day)`;
+}

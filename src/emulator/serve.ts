@@ -1,0 +1,175 @@
+/**
+ * `titan emulator`: turns command-line flags into emulator options (pure, with clear errors), starts the server,
+ * prints one line with its URL, and serves until told to stop.
+ */
+import { InvalidInputError } from '../core/errors.js';
+import { createEmulator } from './index.js';
+import { ALL_SCOPES, type EmulatorOptions, type EmulatorToken } from './types.js';
+
+/** The flags as yargs hands them over (numbers as strings, so bad values get a precise message). */
+export interface EmulatorFlags {
+  host?: string;
+  port?: string;
+  dataDir?: string;
+  token?: string[];
+  listShape?: string;
+  listItems?: string;
+  listDeleted?: boolean;
+  maxPageSize?: string;
+  updateMethod?: string;
+  allowUnknownFields?: boolean;
+  rateLimit?: string;
+  retryAfter?: boolean;
+  latency?: string;
+  faultRate?: string;
+  throttleRate?: string;
+  dropAfterCommit?: string;
+  hangRate?: string;
+  queueDelay?: string;
+  urlDuration?: string;
+  recordsPerUrl?: string;
+  previewQuota?: string;
+  scheduler?: boolean;
+  quiet?: boolean;
+}
+
+export function parseEmulatorFlags(flags: EmulatorFlags): EmulatorOptions {
+  const options: EmulatorOptions = {
+    host: flags.host ?? '127.0.0.1',
+    port: integerFlag('--port', flags.port, 0, 65535) ?? 4010,
+    listDeleted: flags.listDeleted ?? false,
+    allowUnknownFields: flags.allowUnknownFields ?? false,
+    retryAfter: flags.retryAfter ?? false,
+    scheduler: flags.scheduler ?? true,
+    quiet: flags.quiet ?? false,
+  };
+  if (flags.dataDir !== undefined) {
+    if (flags.dataDir.trim() === '') throw new InvalidInputError('--data-dir needs a folder path.');
+    options.dataDir = flags.dataDir;
+  }
+  if (flags.token !== undefined && flags.token.length > 0) options.tokens = flags.token.map(parseTokenFlag);
+  const listShape = choiceFlag('--list-shape', flags.listShape, ['array', 'object'] as const);
+  if (listShape) options.listShape = listShape;
+  const listItems = choiceFlag('--list-items', flags.listItems, ['full', 'summary'] as const);
+  if (listItems) options.listItems = listItems;
+  const updateMethod = choiceFlag('--update-method', flags.updateMethod, ['patch', 'put', 'both'] as const);
+  if (updateMethod) options.updateMethod = updateMethod;
+  const numbers: [keyof EmulatorOptions, string, string | undefined, number][] = [
+    ['maxPageSize', '--max-page-size', flags.maxPageSize, 1],
+    ['rateLimit', '--rate-limit', flags.rateLimit, 0],
+    ['latencyMs', '--latency', flags.latency, 0],
+    ['queueDelayMs', '--queue-delay', flags.queueDelay, 0],
+    ['urlDurationMs', '--url-duration', flags.urlDuration, 0],
+    ['recordsPerUrl', '--records-per-url', flags.recordsPerUrl, 0],
+    ['previewQuota', '--preview-quota', flags.previewQuota, 0],
+  ];
+  for (const [key, name, raw, min] of numbers) {
+    const value = integerFlag(name, raw, min);
+    if (value !== undefined) Object.assign(options, { [key]: value });
+  }
+  const shares: [keyof EmulatorOptions, string, string | undefined][] = [
+    ['faultRate', '--fault-rate', flags.faultRate],
+    ['throttleRate', '--throttle-rate', flags.throttleRate],
+    ['dropAfterCommit', '--drop-after-commit', flags.dropAfterCommit],
+    ['hangRate', '--hang-rate', flags.hangRate],
+  ];
+  for (const [key, name, raw] of shares) {
+    const value = shareFlag(name, raw);
+    if (value !== undefined) Object.assign(options, { [key]: value });
+  }
+  return options;
+}
+
+/** `TOKEN` (every scope) or `TOKEN:scope,scope` (only those; `TOKEN:` for none). */
+export function parseTokenFlag(raw: string): EmulatorToken {
+  const colon = raw.indexOf(':');
+  const token = colon === -1 ? raw : raw.slice(0, colon);
+  if (!/^[\x21-\x7e]+$/.test(token) || token.includes(':')) {
+    throw new InvalidInputError(
+      '--token needs TOKEN or TOKEN:scope,scope (printable characters, no spaces).',
+    );
+  }
+  if (colon === -1) return { token, scopes: [...ALL_SCOPES] };
+  const scopes = raw
+    .slice(colon + 1)
+    .split(',')
+    .map((scope) => scope.trim())
+    .filter(Boolean);
+  for (const scope of scopes) {
+    if (!(ALL_SCOPES as readonly string[]).includes(scope)) {
+      throw new InvalidInputError(`--token: unknown scope "${scope}"; scopes are ${ALL_SCOPES.join(', ')}.`);
+    }
+  }
+  return { token, scopes };
+}
+
+function integerFlag(
+  name: string,
+  raw: string | undefined,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number | undefined {
+  if (raw === undefined) return undefined;
+  const text = String(raw).trim();
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < min || value > max) {
+    throw new InvalidInputError(
+      `${name} must be a whole number from ${min} to ${max === Number.MAX_SAFE_INTEGER ? 'up' : max}, not "${text}".`,
+    );
+  }
+  return value;
+}
+
+function shareFlag(name: string, raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const text = String(raw).trim();
+  const value = Number(text);
+  if (text === '' || !Number.isFinite(value) || value < 0 || value > 1) {
+    throw new InvalidInputError(`${name} must be a share from 0 to 1 (e.g. 0.2), not "${text}".`);
+  }
+  return value;
+}
+
+function choiceFlag<T extends string>(
+  name: string,
+  raw: string | undefined,
+  choices: readonly T[],
+): T | undefined {
+  if (raw === undefined) return undefined;
+  if (!(choices as readonly string[]).includes(raw)) {
+    throw new InvalidInputError(`${name} must be one of ${choices.join(', ')}, not "${raw}".`);
+  }
+  return raw as T;
+}
+
+export interface ServeIO {
+  stdout: { write(text: string): unknown };
+  stderr: { write(text: string): unknown };
+  /** Resolves when the process is asked to stop (SIGINT/SIGTERM). */
+  stopRequested: Promise<unknown>;
+}
+
+/** Starts the emulator, prints where it listens, serves until a stop is requested, then closes cleanly. */
+export async function serveEmulator(flags: EmulatorFlags, io: ServeIO): Promise<void> {
+  const options = parseEmulatorFlags(flags);
+  options.log = (line) => io.stderr.write(`${line}\n`);
+  let emulator;
+  try {
+    emulator = await createEmulator(options);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+      throw new InvalidInputError(
+        `Cannot listen on ${options.host}:${options.port} (${code}).`,
+        'Pick another --port (0 picks a free one).',
+      );
+    }
+    throw error;
+  }
+  const madeUpToken = options.tokens === undefined;
+  io.stdout.write(
+    `Titan emulator listening on ${emulator.url}${madeUpToken ? ` (token: ${emulator.token})` : ''}\n`,
+  );
+  await io.stopRequested;
+  await emulator.close();
+}

@@ -1,0 +1,355 @@
+/**
+ * The Task Service client over HTTP (titan-api.md A1–A4): every documented endpoint, read tolerantly. The
+ * transport (http.ts) owns retries, pacing, deadlines and the trace; this module owns paths, bodies and how each
+ * answer is read.
+ */
+import { Readable, Transform, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
+import { setTimeout as sleepFor } from 'node:timers/promises';
+import { isJsonObject, type JsonObject } from '../../core/json.js';
+import type { LiveTask, TaskSpec } from '../../core/model.js';
+import { createBodyFromSpec, liveTaskFromBody, patchBodyFromSpec } from '../../core/task-body.js';
+import { DEFAULT_BACKOFF } from './backoff.js';
+import { errorFromAnswer, invalidAnswer, readEnvelope } from './envelope.js';
+import { NotFoundError } from './errors.js';
+import { Transport, type HttpAnswer, type HttpRequest } from './http.js';
+import { parseListPage, readAllPages } from './list.js';
+import { normalizeToken, parseOrigin } from './origin.js';
+import type {
+  ClientOptions,
+  Dataset,
+  Execution,
+  ExportFormat,
+  ListTasksOptions,
+  MediaItem,
+  RequestStats,
+  ResultsMetadata,
+  TaskServiceClient,
+  Template,
+} from './types.js';
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+const DEFAULT_MAX_ATTEMPTS = 6;
+const DEFAULT_MAX_RETRY_WAIT_MS = 120_000;
+const DEFAULT_PAGE_SIZE = 100;
+const EXPORT_ACCEPT: Record<ExportFormat, string> = {
+  json: 'application/json',
+  ndjson: 'application/x-ndjson',
+  csv: 'text/csv',
+};
+
+/** Validates the origin and token (InvalidInputError) and returns a client; no request is sent yet. */
+export function createClient(options: ClientOptions): TaskServiceClient {
+  const origin = parseOrigin(options.origin);
+  const token = normalizeToken(options.token);
+  const stats: RequestStats = { requests: 0, retries: 0, rateLimited: 0 };
+  const transport = new Transport(
+    {
+      origin,
+      timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      maxAttempts: Math.max(1, options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS),
+      maxRetryWaitMs: options.maxRetryWaitMs ?? DEFAULT_MAX_RETRY_WAIT_MS,
+      backoff: options.backoff ?? DEFAULT_BACKOFF,
+      stats,
+      fetch: options.fetch ?? globalThis.fetch,
+      sleep: options.sleep ?? ((ms, signal) => sleepFor(ms, undefined, signal ? { signal } : {})),
+      random: options.random ?? Math.random,
+      now: options.now ?? Date.now,
+      trace: options.trace,
+      signal: options.signal,
+    },
+    token,
+  );
+  return new HttpTaskServiceClient(origin, token, stats, transport);
+}
+
+const enc = encodeURIComponent;
+
+function withQuery(path: string, query: Record<string, string | number | undefined>): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) if (value !== undefined) params.set(key, String(value));
+  const text = params.toString();
+  return text === '' ? path : `${path}?${text}`;
+}
+
+class HttpTaskServiceClient implements TaskServiceClient {
+  /** The update verb: PATCH until the service answers 405, then PUT for the rest of this client's life. */
+  private updateVerb: 'PATCH' | 'PUT' = 'PATCH';
+  readonly #token: string;
+
+  constructor(
+    readonly origin: string,
+    token: string,
+    readonly stats: RequestStats,
+    private readonly transport: Transport,
+  ) {
+    this.#token = token;
+  }
+
+  // ---- tasks
+
+  async createTask(spec: TaskSpec): Promise<LiveTask> {
+    const request: HttpRequest = {
+      method: 'POST',
+      path: '/tasks',
+      body: createBodyFromSpec(spec),
+      creates: true,
+    };
+    return this.taskFrom(request, await this.transport.send(request));
+  }
+
+  async getTask(id: string): Promise<LiveTask> {
+    const request: HttpRequest = { method: 'GET', path: `/tasks/${enc(id)}` };
+    const answer = await this.transport.send(request);
+    const task = this.taskFrom(request, answer);
+    if (task.status === 'deleted') {
+      throw new NotFoundError({
+        method: answer.method,
+        path: answer.path,
+        status: answer.status,
+        code: 'DELETED',
+        message: `task ${id} was deleted (the Task Service reports its status as "deleted")`,
+      });
+    }
+    return task;
+  }
+
+  async listAllTasks(options: ListTasksOptions = {}): Promise<LiveTask[]> {
+    const items = await readAllPages((offset, limit) => this.listPage('/tasks', { limit, offset }), {
+      pageSize: options.pageSize ?? DEFAULT_PAGE_SIZE,
+      path: '/api/v1/tasks',
+      strict: true,
+    });
+    return items.map(liveTaskFromBody).filter((task) => task.status !== 'deleted');
+  }
+
+  async updateTask(id: string, spec: TaskSpec): Promise<LiveTask> {
+    const path = `/tasks/${enc(id)}`;
+    if (this.updateVerb === 'PATCH') {
+      const request: HttpRequest = { method: 'PATCH', path, body: patchBodyFromSpec(spec) };
+      const answer = await this.transport.send(request);
+      if (answer.status !== 405) return this.taskFrom(request, answer);
+      this.updateVerb = 'PUT';
+    }
+    const request: HttpRequest = { method: 'PUT', path, body: createBodyFromSpec(spec) };
+    return this.taskFrom(request, await this.transport.send(request));
+  }
+
+  async deleteTask(id: string): Promise<'deleted' | 'already-gone'> {
+    const answer = await this.transport.send({ method: 'DELETE', path: `/tasks/${enc(id)}` });
+    if (answer.status === 404 || answer.status === 410) return 'already-gone';
+    if (answer.status >= 200 && answer.status < 300 && answer.text.trim() === '') return 'deleted';
+    try {
+      readEnvelope(answer, { token: this.#token });
+    } catch (error) {
+      if (error instanceof NotFoundError) return 'already-gone';
+      throw error;
+    }
+    return 'deleted';
+  }
+
+  runTask(id: string, secretPayload?: JsonObject): Promise<Execution> {
+    const body = secretPayload === undefined ? undefined : { secret_payload: secretPayload };
+    return this.execution({ method: 'POST', path: `/tasks/${enc(id)}/run`, body, creates: true });
+  }
+
+  listTaskExecutions(
+    taskId: string,
+    options: { status?: string; limit?: number } = {},
+  ): Promise<Execution[]> {
+    return this.executionList(`/tasks/${enc(taskId)}/executions`, { status: options.status }, options.limit);
+  }
+
+  async listTaskDatasets(taskId: string): Promise<Dataset[]> {
+    return (await this.plainList(`/tasks/${enc(taskId)}/datasets`)) as unknown as Dataset[];
+  }
+
+  // ---- executions
+
+  createExecution(taskId: string, secretPayload?: JsonObject): Promise<Execution> {
+    const body: JsonObject = { task_id: taskId };
+    if (secretPayload !== undefined) body.secret_payload = secretPayload;
+    return this.execution({ method: 'POST', path: '/executions', body, creates: true });
+  }
+
+  getExecution(id: string): Promise<Execution> {
+    return this.execution({ method: 'GET', path: `/executions/${enc(id)}` });
+  }
+
+  listExecutions(options: { taskId?: string; status?: string; limit?: number } = {}): Promise<Execution[]> {
+    return this.executionList(
+      '/executions',
+      { task_id: options.taskId, status: options.status },
+      options.limit,
+    );
+  }
+
+  pauseExecution(id: string): Promise<Execution> {
+    return this.execution({ method: 'POST', path: `/executions/${enc(id)}/pause` });
+  }
+
+  resumeExecution(id: string): Promise<Execution> {
+    return this.execution({ method: 'POST', path: `/executions/${enc(id)}/resume` });
+  }
+
+  stopExecution(id: string): Promise<Execution> {
+    return this.execution({ method: 'POST', path: `/executions/${enc(id)}/stop` });
+  }
+
+  // ---- results, datasets, media
+
+  async getResults(executionId: string): Promise<ResultsMetadata> {
+    return (await this.object({
+      method: 'GET',
+      path: `/executions/${enc(executionId)}/results`,
+    })) as unknown as ResultsMetadata;
+  }
+
+  async exportResults(executionId: string, format: ExportFormat, sink: Writable): Promise<number> {
+    const path = withQuery(`/executions/${enc(executionId)}/results/export`, { format });
+    return (await this.download(path, EXPORT_ACCEPT[format], sink)).bytes;
+  }
+
+  async downloadResultsCsv(executionId: string, sink: Writable): Promise<number> {
+    return (await this.download(`/executions/${enc(executionId)}/results/download`, 'text/csv', sink)).bytes;
+  }
+
+  async listExecutionDatasets(executionId: string): Promise<Dataset[]> {
+    return (await this.plainList(`/executions/${enc(executionId)}/datasets`)) as unknown as Dataset[];
+  }
+
+  async listMedia(executionId: string): Promise<MediaItem[]> {
+    return (await this.plainList(`/executions/${enc(executionId)}/media`)) as unknown as MediaItem[];
+  }
+
+  async downloadMedia(
+    executionId: string,
+    mediaId: string,
+    sink: Writable,
+  ): Promise<{ bytes: number; contentType: string }> {
+    return this.download(`/executions/${enc(executionId)}/media/${enc(mediaId)}/download`, '*/*', sink);
+  }
+
+  // ---- templates
+
+  async listTemplates(): Promise<Template[]> {
+    return (await this.plainList('/templates')) as unknown as Template[];
+  }
+
+  async getTemplate(idOrSlug: string): Promise<Template> {
+    return (await this.object({ method: 'GET', path: `/templates/${enc(idOrSlug)}` })) as unknown as Template;
+  }
+
+  previewTemplate(id: string, body?: JsonObject): Promise<JsonObject> {
+    return this.object({ method: 'POST', path: `/templates/${enc(id)}/preview`, body });
+  }
+
+  // ---- reading answers
+
+  private envelope(request: HttpRequest, answer: HttpAnswer): JsonObject {
+    return readEnvelope(answer, { creates: request.creates, token: this.#token });
+  }
+
+  private invalid(request: HttpRequest, answer: HttpAnswer, what: string): Error {
+    return invalidAnswer(answer, { creates: request.creates, token: this.#token }, what);
+  }
+
+  /** `data` as an object carrying an `id` (tasks, executions). */
+  private identified(request: HttpRequest, answer: HttpAnswer): JsonObject {
+    const data = this.envelope(request, answer).data;
+    if (!isJsonObject(data) || typeof data.id !== 'string' || data.id === '') {
+      throw this.invalid(request, answer, 'no object with an "id" in data');
+    }
+    return data;
+  }
+
+  private taskFrom(request: HttpRequest, answer: HttpAnswer): LiveTask {
+    return liveTaskFromBody(this.identified(request, answer));
+  }
+
+  private async execution(request: HttpRequest): Promise<Execution> {
+    const answer = await this.transport.send(request);
+    return this.identified(request, answer) as unknown as Execution;
+  }
+
+  private async object(request: HttpRequest): Promise<JsonObject> {
+    const answer = await this.transport.send(request);
+    const data = this.envelope(request, answer).data;
+    if (!isJsonObject(data)) throw this.invalid(request, answer, 'no object in data');
+    return data;
+  }
+
+  private async listPage(path: string, query: Record<string, string | number | undefined>) {
+    const request: HttpRequest = { method: 'GET', path: withQuery(path, query) };
+    const answer = await this.transport.send(request);
+    const page = parseListPage(this.envelope(request, answer));
+    if (page === undefined) throw this.invalid(request, answer, 'no list of objects in data');
+    return page;
+  }
+
+  /** An unpaginated list (datasets, media, templates). */
+  private async plainList(path: string): Promise<JsonObject[]> {
+    return (await this.listPage(path, {})).items;
+  }
+
+  private async executionList(
+    path: string,
+    filters: Record<string, string | undefined>,
+    limit: number | undefined,
+  ): Promise<Execution[]> {
+    const pageSize = Math.min(limit ?? DEFAULT_PAGE_SIZE, DEFAULT_PAGE_SIZE);
+    const items = await readAllPages(
+      (offset, size) => this.listPage(path, { ...filters, limit: size, offset }),
+      {
+        pageSize,
+        path: `/api/v1${path}`,
+        strict: false,
+        ...(limit === undefined ? {} : { maxItems: limit }),
+      },
+    );
+    return items as unknown as Execution[];
+  }
+
+  /** Pipes a raw body into `sink` with backpressure, never holding it whole; the deadline becomes an idle timer. */
+  private async download(
+    path: string,
+    accept: string,
+    sink: Writable,
+  ): Promise<{ bytes: number; contentType: string }> {
+    const request: HttpRequest = { method: 'GET', path, accept };
+    const answer = await this.transport.send(request, 'stream');
+    const { response, deadline } = answer;
+    if (response === undefined || deadline === undefined) {
+      throw errorFromAnswer(answer, { token: this.#token });
+    }
+    let bytes = 0;
+    const meter = new Transform({
+      transform(chunk: Buffer, _encoding, callback) {
+        bytes += chunk.length;
+        deadline.restart();
+        callback(null, chunk);
+      },
+    });
+    const body = response.body
+      ? Readable.fromWeb(response.body as unknown as NodeReadableStream<Uint8Array>)
+      : Readable.from([]);
+    // Which side failed first: the caller's sink (disk full…) is not a network problem.
+    let firstFailure: 'body' | 'sink' | undefined;
+    const bodyFailed = (): void => void (firstFailure ??= 'body');
+    const sinkFailed = (): void => void (firstFailure ??= 'sink');
+    body.once('error', bodyFailed);
+    sink.once('error', sinkFailed);
+    try {
+      await pipeline(body, meter, sink, { signal: deadline.signal });
+    } catch (error) {
+      const interrupted = deadline.timedOut || deadline.signal.aborted;
+      if (firstFailure === 'sink' && !interrupted) throw error;
+      throw this.transport.streamFailure(request, answer.path, deadline, error);
+    } finally {
+      deadline.clear();
+      sink.off('error', sinkFailed);
+    }
+    return { bytes, contentType: response.headers.get('content-type') ?? 'application/octet-stream' };
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * Client-side pacing from the `X-RateLimit-*` headers, shared by every request of one client: when the budget
+ * runs low, requests are spaced at the refill rate (limit per minute) so a busy run slows down before the service
+ * answers 429; after a 429 every request waits for the announced reset.
+ */
+import { parseRateLimitResetAt, parseRetryAfterMs } from './backoff.js';
+
+/** Below this share of the budget (the burst capacity seen, at most the limit) left, requests are spaced out. */
+const LOW_BUDGET_SHARE = 0.2;
+
+export class RatePacer {
+  private limit: number | undefined;
+  private remaining: number | undefined;
+  /** The most ever seen remaining: the burst capacity, when the service allows bursts below its per-minute limit. */
+  private peakRemaining = 0;
+  private blockedUntil = 0;
+  private nextSlot = 0;
+
+  constructor(
+    private readonly now: () => number,
+    /** The budget's window; the docs speak of requests per minute. */
+    private readonly windowMs = 60_000,
+  ) {}
+
+  /** Books a start time for one request and returns how long (ms) to wait before sending it. */
+  reserve(): number {
+    const t = this.now();
+    let start = Math.max(t, this.blockedUntil);
+    if (this.limit !== undefined && this.isBudgetLow()) {
+      start = Math.max(start, this.nextSlot);
+      this.nextSlot = start + this.windowMs / this.limit;
+    }
+    // Count the request against the last known budget so concurrent callers see it shrink before answers arrive.
+    if (this.remaining !== undefined) this.remaining -= 1;
+    return start - t;
+  }
+
+  /** Learns the budget from an answer's headers; a 429 blocks everyone until the reset it announces. */
+  observe(status: number, headers: Headers): void {
+    const limit = positiveInt(headers.get('x-ratelimit-limit'));
+    if (limit !== undefined && limit > 0) this.limit = limit;
+    const remaining = positiveInt(headers.get('x-ratelimit-remaining'));
+    if (remaining !== undefined) {
+      this.remaining = remaining;
+      this.peakRemaining = Math.max(this.peakRemaining, remaining);
+    }
+    if (status !== 429) return;
+    this.remaining = 0;
+    const t = this.now();
+    const retryAfter = parseRetryAfterMs(headers.get('retry-after'), t);
+    const resetAt =
+      retryAfter !== undefined ? t + retryAfter : parseRateLimitResetAt(headers.get('x-ratelimit-reset'), t);
+    if (resetAt !== undefined) this.blockedUntil = Math.max(this.blockedUntil, resetAt);
+  }
+
+  private isBudgetLow(): boolean {
+    if (this.limit === undefined || this.remaining === undefined) return false;
+    const capacity = Math.min(this.limit, Math.max(this.peakRemaining, 1));
+    return this.remaining <= Math.max(1, Math.ceil(capacity * LOW_BUDGET_SHARE));
+  }
+}
+
+function positiveInt(value: string | null): number | undefined {
+  if (value === null || !/^\d+$/.test(value.trim())) return undefined;
+  return Number(value.trim());
+}

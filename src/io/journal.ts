@@ -1,0 +1,136 @@
+/**
+ * `.titan/journal.ndjson`: one JSON record per line, each durable (fsync) before `append` resolves. Records
+ * appended while a flush is running are written together in the next one (group commit), so many concurrent
+ * writes cost one fsync per batch, not one each.
+ */
+import { open, readFile, rename, unlink, type FileHandle } from 'node:fs/promises';
+import path from 'node:path';
+import { OperationalError } from '../core/errors.js';
+import { parseJournal, type JournalRecord } from '../core/lock/journal.js';
+
+export const JOURNAL_FILE = 'journal.ndjson';
+
+export const journalPath = (stateDir: string): string => path.join(stateDir, JOURNAL_FILE);
+
+export interface JournalOptions {
+  /** Called after each record is durable, with the number of records made durable so far (test hooks). */
+  onDurable?: (count: number) => void;
+  /** Most records per fsync (default unbounded; 1 makes every record its own boundary). */
+  maxBatch?: number;
+}
+
+export interface JournalWriter {
+  /** Resolves once the record is on disk. */
+  append(record: JournalRecord): Promise<void>;
+  /**
+   * Compaction: once every earlier append is durable, runs `produce` with no append in between and atomically
+   * replaces the journal with the records it returns. Appends made meanwhile are written after them.
+   */
+  compact(produce: () => Promise<readonly JournalRecord[]>): Promise<void>;
+  /** Waits for pending appends, then closes the file. */
+  close(): Promise<void>;
+}
+
+/** The journal's records, or null when there is none. */
+export async function readJournal(
+  file: string,
+): Promise<{ records: JournalRecord[]; skipped: number } | null> {
+  try {
+    return parseJournal(await readFile(file, 'utf8'));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw new OperationalError(`Cannot read the apply journal ${file}: ${(error as Error).message}`);
+  }
+}
+
+export async function removeJournal(file: string): Promise<void> {
+  await unlink(file).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ENOENT') throw new OperationalError(`Cannot remove ${file}: ${error.message}`);
+  });
+}
+
+/** Starts a journal at `file` holding `initial` (replacing any previous one). */
+export async function createJournal(
+  file: string,
+  initial: readonly JournalRecord[],
+  options: JournalOptions = {},
+): Promise<JournalWriter> {
+  let handle: FileHandle = await replaceFile(file, initial);
+  let tail: Promise<void> = Promise.resolve();
+  let durable = 0;
+  let batch: { line: string; done: () => void; fail: (error: unknown) => void }[] = [];
+  let flushQueued = false;
+  const maxBatch = options.maxBatch ?? Number.POSITIVE_INFINITY;
+
+  const flush = async (): Promise<void> => {
+    flushQueued = false;
+    while (batch.length > 0) {
+      const taken = batch.splice(0, maxBatch);
+      try {
+        await handle.appendFile(taken.map((item) => item.line).join(''), 'utf8');
+        await handle.sync();
+      } catch (error) {
+        const failure = new OperationalError(
+          `Cannot write the apply journal ${file}: ${(error as Error).message}`,
+        );
+        for (const item of taken) item.fail(failure);
+        continue;
+      }
+      for (const item of taken) {
+        durable++;
+        options.onDurable?.(durable);
+        item.done();
+      }
+    }
+  };
+
+  const enqueue = (op: () => Promise<void>): Promise<void> => {
+    const run = tail.then(op);
+    tail = run.catch(() => undefined);
+    return run;
+  };
+
+  return {
+    append(record) {
+      return new Promise<void>((done, fail) => {
+        batch.push({ line: `${JSON.stringify(record)}\n`, done, fail });
+        if (!flushQueued) {
+          flushQueued = true;
+          void enqueue(flush);
+        }
+      });
+    },
+    compact(produce) {
+      return enqueue(async () => {
+        await flush();
+        const records = await produce();
+        await handle.close();
+        handle = await replaceFile(file, records);
+      });
+    },
+    close() {
+      return enqueue(async () => {
+        await flush();
+        await handle.close();
+      });
+    },
+  };
+}
+
+/** Writes `records` to a temp file, fsyncs, renames it over `file`; returns an append handle on the new file. */
+async function replaceFile(file: string, records: readonly JournalRecord[]): Promise<FileHandle> {
+  const temp = `${file}.tmp`;
+  try {
+    const writer = await open(temp, 'w', 0o600);
+    try {
+      await writer.writeFile(records.map((r) => `${JSON.stringify(r)}\n`).join(''), 'utf8');
+      await writer.sync();
+    } finally {
+      await writer.close();
+    }
+    await rename(temp, file);
+    return await open(file, 'a');
+  } catch (error) {
+    throw new OperationalError(`Cannot write the apply journal ${file}: ${(error as Error).message}`);
+  }
+}

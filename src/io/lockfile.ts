@@ -1,0 +1,133 @@
+/**
+ * Reading and writing `titan.lock` (design.md §4). Reads are schema-checked; writes are atomic (temp file, fsync,
+ * rename, fsync of the folder), so the file on disk is always a complete old or new version.
+ */
+import { randomBytes } from 'node:crypto';
+import { open, readFile, rename, unlink } from 'node:fs/promises';
+import path from 'node:path';
+import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
+import lockfileSchema from '../../schemas/lockfile.schema.json' with { type: 'json' };
+import { InvalidInputError, OperationalError, RefusedError } from '../core/errors.js';
+import { LOCK_FORMAT_VERSION, type Lockfile } from '../core/lock/model.js';
+import { renderLockfile } from '../core/lock/ops.js';
+
+const RECOVERY_HINT =
+  'Restore it from git (git checkout -- titan.lock). If it is lost for good, delete it: the next apply adopts every ' +
+  'live task that exactly equals its manifest instead of creating a duplicate.';
+
+/** The lockfile at `lockfilePath`, or null when there is none yet. Corrupt → InvalidInputError (exit 3). */
+export async function readLockfile(lockfilePath: string): Promise<Lockfile | null> {
+  let text: string;
+  try {
+    text = await readFile(lockfilePath, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw new OperationalError(`Cannot read ${lockfilePath}: ${(error as Error).message}`);
+  }
+  return parseLockfile(text, lockfilePath);
+}
+
+/** Parses and schema-checks lockfile text; `name` is used in messages. */
+export function parseLockfile(text: string, name: string): Lockfile {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    throw new InvalidInputError(`${name} is not valid JSON (${(error as Error).message}).`, RECOVERY_HINT);
+  }
+  const version = (data as { version?: unknown } | null)?.version;
+  if (typeof version === 'number' && version > LOCK_FORMAT_VERSION) {
+    throw new InvalidInputError(
+      `${name} has format version ${version}; this titan understands version ${LOCK_FORMAT_VERSION}.`,
+      'Upgrade titan to the version that wrote it.',
+    );
+  }
+  const validate = compileLockfileValidator();
+  if (!validate(data)) {
+    const problems = (validate.errors ?? []).slice(0, 5).map(describeSchemaError).join('; ');
+    throw new InvalidInputError(`${name} is not a valid titan lockfile: ${problems}.`, RECOVERY_HINT);
+  }
+  return data as Lockfile;
+}
+
+function compileLockfileValidator() {
+  const ajv = new Ajv2020({ strict: true, allErrors: true });
+  return ajv.compile<unknown>(lockfileSchema as object);
+}
+
+function describeSchemaError(error: ErrorObject): string {
+  const where = error.instancePath === '' ? 'top level' : error.instancePath;
+  if (error.keyword === 'additionalProperties') {
+    return `${where}: unknown property "${String(error.params.additionalProperty)}"`;
+  }
+  if (error.keyword === 'required') return `${where}: missing "${String(error.params.missingProperty)}"`;
+  return `${where} ${error.message ?? 'is invalid'}`;
+}
+
+/**
+ * Refuses (exit 4) a lock recorded for another API origin: its ids mean nothing there, and using it would
+ * create every task again. `allowForeignOrigin` is the explicit "I moved the service" override.
+ */
+export function assertLockOrigin(lock: Lockfile | null, origin: string, allowForeignOrigin: boolean): void {
+  if (lock === null || allowForeignOrigin) return;
+  if (sameOrigin(lock.origin, origin)) return;
+  throw new RefusedError(
+    `titan.lock belongs to ${lock.origin}, but this run talks to ${origin}.`,
+    `Point titan at ${lock.origin} (TITAN_API_URL or --api-url), or use a separate workspace for ${origin}. ` +
+      'If the service really moved to the new address, pass --allow-foreign-origin.',
+  );
+}
+
+/** Origins compare by scheme, host and port (case and a trailing slash do not matter). */
+export function sameOrigin(a: string, b: string): boolean {
+  return normalizeOrigin(a) === normalizeOrigin(b);
+}
+
+function normalizeOrigin(origin: string): string {
+  if (!/^https?:\/\//i.test(origin)) return origin.toLowerCase();
+  try {
+    return new URL(origin).origin;
+  } catch {
+    return origin.toLowerCase();
+  }
+}
+
+/** Writes the lockfile atomically in its stable format. */
+export async function writeLockfile(lockfilePath: string, lock: Lockfile): Promise<void> {
+  await writeFileAtomic(lockfilePath, renderLockfile(lock));
+}
+
+/**
+ * Replaces `file` with `content` so that a crash at any instant leaves either the old or the new bytes: write a
+ * temp file beside it, fsync it, rename over the target, fsync the folder (so the rename itself is durable).
+ */
+export async function writeFileAtomic(file: string, content: string): Promise<void> {
+  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    const handle = await open(temp, 'w', 0o644);
+    try {
+      await handle.writeFile(content, 'utf8');
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, file);
+  } catch (error) {
+    await unlink(temp).catch(() => undefined);
+    throw new OperationalError(`Cannot write ${file}: ${(error as Error).message}`);
+  }
+  await syncFolder(path.dirname(file));
+}
+
+async function syncFolder(folder: string): Promise<void> {
+  try {
+    const handle = await open(folder, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    // Some file systems refuse fsync on folders; the rename is still atomic there.
+  }
+}

@@ -1,0 +1,221 @@
+/**
+ * The manifest loader used by validate, plan and apply: finds `*.yaml`/`*.yml` files under the given paths
+ * (recursively, skipping dot-folders, dot-files and `node_modules`), reads them and the files their `$ref`s point
+ * at, and hands the texts to the pure core (`src/core/manifest`). Never throws for bad input: every problem is a
+ * diagnostic.
+ */
+import { readFileSync, realpathSync, statSync, type Dirent } from 'node:fs';
+import { readdir, readFile, realpath, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { Diagnostic } from '../core/diagnostics.js';
+import { sortDiagnostics } from '../core/diagnostics.js';
+import { Code } from '../core/manifest/codes.js';
+import { checkManifestTexts, type ManifestText } from '../core/manifest/load.js';
+import type { RefContext, RefFile, RefRead } from '../core/manifest/refs.js';
+import type { ManifestSchemas } from '../core/manifest/schema-port.js';
+import { DEFAULT_LIMITS, tooLargeFile, type ParseLimits } from '../core/manifest/yaml.js';
+import type { DesiredTask } from '../core/model.js';
+import { createManifestSchemas } from './schemas.js';
+
+export interface LoadManifestsOptions {
+  /** Paths in diagnostics and `source.file` are relative to it when inside it. */
+  cwd: string;
+  /** For `${env:…}` interpolation. */
+  env: NodeJS.ProcessEnv;
+  /** `$ref`s may only point at files inside it. */
+  workspaceRoot: string;
+  /** The schema engine; created when absent (it costs a few tens of milliseconds: create it once per process). */
+  schemas?: ManifestSchemas;
+  limits?: ParseLimits;
+}
+
+export interface LoadedManifests {
+  /** Every document without errors of its own, sorted by key. Use them only when `diagnostics` has no error. */
+  tasks: DesiredTask[];
+  /** Every problem found, sorted by file, line and column. */
+  diagnostics: Diagnostic[];
+  /** The manifest files read, relative to `cwd` when inside it, sorted. */
+  files: string[];
+}
+
+const MANIFEST_EXTENSIONS = new Set(['.yaml', '.yml']);
+const READ_CONCURRENCY = 16;
+
+export async function loadManifests(paths: string[], options: LoadManifestsOptions): Promise<LoadedManifests> {
+  const limits = options.limits ?? DEFAULT_LIMITS;
+  const display = (absolute: string): string => displayPath(options.cwd, absolute);
+  const found = await findManifestFiles(paths.length > 0 ? paths : ['.'], options.cwd);
+  const read = await readManifestFiles(found.files, limits, display);
+  const workspaceRoot = path.resolve(options.cwd, options.workspaceRoot);
+  const refs: RefContext = {
+    workspaceRoot,
+    read: createRefReader(workspaceRoot, limits),
+    displayFile: display,
+    limits,
+    cache: new Map<string, RefFile>(),
+  };
+  const checked = checkManifestTexts(read.texts, {
+    env: options.env,
+    schemas: options.schemas ?? createManifestSchemas(),
+    refs,
+  });
+  const diagnostics = [...found.diagnostics, ...read.diagnostics, ...checked.diagnostics];
+  if (found.files.length === 0 && found.diagnostics.length === 0) {
+    diagnostics.push({
+      code: Code.noManifests,
+      severity: 'warning',
+      message: `no manifests (*.yaml or *.yml files) under ${paths.length > 0 ? paths.join(', ') : '.'}`,
+      hint: 'titan skips dot-folders and node_modules; name the folder holding your manifests',
+    });
+  }
+  const unreadable = new Set(read.diagnostics.map((d) => d.file));
+  const files = [...new Set([...checked.files, ...found.files.map(display).filter((f) => unreadable.has(f))])].sort();
+  return { tasks: checked.tasks, diagnostics: sortDiagnostics(diagnostics), files };
+}
+
+/** `cwd`-relative when inside it, else absolute. */
+function displayPath(cwd: string, absolute: string): string {
+  const relative = path.relative(cwd, absolute);
+  return relative === '' ? '.' : relative.startsWith('..') || path.isAbsolute(relative) ? absolute : relative;
+}
+
+interface Found {
+  /** Absolute paths, unique, in a stable order. */
+  files: string[];
+  diagnostics: Diagnostic[];
+}
+
+async function findManifestFiles(paths: readonly string[], cwd: string): Promise<Found> {
+  const files = new Set<string>();
+  const diagnostics: Diagnostic[] = [];
+  const visited = new Set<string>();
+  for (const given of paths) {
+    const absolute = path.resolve(cwd, given);
+    const info = await stat(absolute).catch((error: NodeJS.ErrnoException) => error);
+    if (info instanceof Error) {
+      diagnostics.push({
+        code: info.code === 'ENOENT' || info.code === 'ENOTDIR' ? Code.pathNotFound : Code.fileUnreadable,
+        severity: 'error',
+        message: info.code === 'ENOENT' || info.code === 'ENOTDIR' ? `no such file or folder: ${given}` : `cannot read ${given} (${info.code ?? info.message})`,
+        file: given,
+      });
+    } else if (info.isDirectory()) {
+      await walk(absolute, files, visited, diagnostics, cwd);
+    } else {
+      files.add(absolute);
+    }
+  }
+  return { files: [...files], diagnostics };
+}
+
+async function walk(dir: string, files: Set<string>, visited: Set<string>, diagnostics: Diagnostic[], cwd: string): Promise<void> {
+  const real = await realpath(dir).catch(() => dir);
+  if (visited.has(real)) return; // a symbolic link loop, or a folder reached twice
+  visited.add(real);
+  let entries: Dirent[];
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (error) {
+    diagnostics.push({
+      code: Code.fileUnreadable,
+      severity: 'error',
+      message: `cannot list folder ${displayPath(cwd, dir)} (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+      file: displayPath(cwd, dir),
+    });
+    return;
+  }
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const entry of entries) {
+    if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
+    const full = path.join(dir, entry.name);
+    let isDirectory = entry.isDirectory();
+    let isFile = entry.isFile();
+    if (entry.isSymbolicLink()) {
+      const target = await stat(full).catch(() => undefined);
+      isDirectory = target?.isDirectory() ?? false;
+      isFile = target?.isFile() ?? false;
+    }
+    if (isDirectory) await walk(full, files, visited, diagnostics, cwd);
+    else if (isFile && MANIFEST_EXTENSIONS.has(path.extname(entry.name).toLowerCase())) files.add(full);
+  }
+}
+
+interface ReadFiles {
+  texts: ManifestText[];
+  diagnostics: Diagnostic[];
+}
+
+async function readManifestFiles(files: readonly string[], limits: ParseLimits, display: (absolute: string) => string): Promise<ReadFiles> {
+  const results: (ManifestText | Diagnostic)[] = new Array(files.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < files.length) {
+      const index = next++;
+      const file = files[index] as string;
+      results[index] = await readManifestFile(file, display(file), limits);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, files.length) }, worker));
+  const texts: ManifestText[] = [];
+  const diagnostics: Diagnostic[] = [];
+  for (const result of results) {
+    if ('text' in result) texts.push(result);
+    else diagnostics.push(result);
+  }
+  return { texts, diagnostics };
+}
+
+async function readManifestFile(absPath: string, shown: string, limits: ParseLimits): Promise<ManifestText | Diagnostic> {
+  try {
+    const info = await stat(absPath);
+    if (info.size > limits.maxFileBytes) return tooLargeFile(shown, info.size, limits.maxFileBytes);
+    const decoded = decodeUtf8(await readFile(absPath));
+    if (decoded === undefined) {
+      return { code: Code.fileEncoding, severity: 'error', message: 'the file is not valid UTF-8 text', file: shown, line: 1, column: 1 };
+    }
+    return { absPath, display: shown, text: decoded };
+  } catch (error) {
+    return {
+      code: Code.fileUnreadable,
+      severity: 'error',
+      message: `cannot read the file (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+      file: shown,
+    };
+  }
+}
+
+function decodeUtf8(bytes: Uint8Array): string | undefined {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Reads files `$ref`s point at, refusing what resolves (through links) outside the workspace. */
+function createRefReader(workspaceRoot: string, limits: ParseLimits): (absolutePath: string) => RefRead {
+  let realRoot: string | undefined;
+  return (absolutePath) => {
+    try {
+      const info = statSync(absolutePath);
+      if (!info.isFile()) return { ok: false, reason: 'not-a-file' };
+      if (info.size > limits.maxFileBytes) return { ok: false, reason: 'too-large' };
+      realRoot ??= safeRealpath(workspaceRoot);
+      const relative = path.relative(realRoot, realpathSync(absolutePath));
+      if (relative.startsWith('..') || path.isAbsolute(relative)) return { ok: false, reason: 'outside-workspace' };
+      const text = decodeUtf8(readFileSync(absolutePath));
+      return text === undefined ? { ok: false, reason: 'unreadable', detail: 'not valid UTF-8 text' } : { ok: true, text };
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      return code === 'ENOENT' || code === 'ENOTDIR' ? { ok: false, reason: 'not-found' } : { ok: false, reason: 'unreadable', detail: code ?? String(error) };
+    }
+  };
+}
+
+function safeRealpath(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return p;
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * Reading every task through a service that clamps pages to 7 items (titan-api.md A2), and failing closed when
+ * the list keeps moving under the reader.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Emulator, EmulatorOptions } from '../../src/emulator/index.js';
+import { createBodyFromSpec } from '../../src/core/task-body.js';
+import { ApiError } from '../../src/io/api/errors.js';
+import { classicSpec, clientFor, routeCount, startEmulator } from './harness.js';
+
+const LIST = 'GET /api/v1/tasks';
+let emulator: Emulator | undefined;
+afterEach(async () => {
+  await emulator?.close();
+  emulator = undefined;
+});
+
+async function seeded(
+  count: number,
+  options: EmulatorOptions,
+): Promise<{ emulator: Emulator; ids: string[] }> {
+  emulator = await startEmulator({ maxPageSize: 7, ...options });
+  const ids: string[] = [];
+  for (let i = 0; i < count; i++) {
+    ids.push(String(emulator.remote.createTask(createBodyFromSpec(classicSpec(`task ${i}`))).id));
+  }
+  return { emulator, ids };
+}
+
+describe.each(['array', 'object'] as const)('pagination (list shape %s, max page size 7)', (listShape) => {
+  it.each([0, 1, 6, 7, 8, 1000])('reads all of %i tasks, one request per page', async (count) => {
+    const { emulator, ids } = await seeded(count, { listShape });
+    const client = clientFor(emulator);
+    const tasks = await client.listAllTasks(); // asks for 100 per page; the service silently gives 7
+    expect(tasks.map((task) => task.id)).toEqual(ids);
+    expect(routeCount(emulator, LIST)).toBe(Math.max(1, Math.ceil(count / 7)));
+  });
+});
+
+describe('a list that changes while it is read', () => {
+  it('is read again from the start when its total changes, and the result is the new list', async () => {
+    let added: string | undefined;
+    const { emulator, ids } = await seeded(20, {
+      onListPage: (page, remote) => {
+        if (page.index === 1) added = String(remote.createTask(createBodyFromSpec(classicSpec('late'))).id);
+      },
+    });
+    const tasks = await clientFor(emulator).listAllTasks();
+    expect(tasks.map((task) => task.id)).toEqual([...ids, added]);
+    expect(routeCount(emulator, LIST)).toBe(2 + 3); // two pages of the first read, then all 3 pages of 21
+  });
+
+  it('a task deleted between pages is not skipped or kept', async () => {
+    let victim: string | undefined;
+    const { emulator, ids } = await seeded(20, {
+      onListPage: (page, remote) => {
+        if (page.index === 2) {
+          victim = ids[0];
+          remote.deleteTask(victim as string);
+        }
+      },
+    });
+    const tasks = await clientFor(emulator).listAllTasks();
+    expect(tasks.map((task) => task.id)).toEqual(ids.filter((id) => id !== victim));
+  });
+
+  it('fails closed after three reads that all moved: an error, never a partial list', async () => {
+    const { emulator } = await seeded(20, {
+      onListPage: (page, remote) => {
+        if (page.offset > 0) remote.createTask(createBodyFromSpec(classicSpec('churn')));
+      },
+    });
+    const read = clientFor(emulator).listAllTasks();
+    await expect(read).rejects.toThrow(ApiError);
+    await expect(read).rejects.toMatchObject({ code: 'LIST_CHANGED' });
+    await expect(read).rejects.toThrow(/changed while it was read/);
+    expect(routeCount(emulator, LIST)).toBe(3 * 2);
+  });
+});

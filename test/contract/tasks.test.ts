@@ -1,0 +1,127 @@
+/**
+ * Task round trips under every list/update variant of titan-api.md A2: whatever shape the list has, whichever
+ * update verb the service accepts, a create → read → update (removing optional fields) → delete cycle ends with
+ * the remote task exactly equal to the desired one.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deepEqual } from '../../src/core/json.js';
+import type { TaskSpec } from '../../src/core/model.js';
+import type { Emulator } from '../../src/emulator/index.js';
+import { NotFoundError } from '../../src/io/api/errors.js';
+import type { TaskServiceClient } from '../../src/io/api/types.js';
+import { apiCallSpec, classicSpec, clientFor, planSpec, routeCount, startEmulator } from './harness.js';
+
+const shapes = ['array', 'object'] as const;
+const itemKinds = ['full', 'summary'] as const;
+const deletedListed = [false, true];
+const verbs = ['patch', 'put', 'both'] as const;
+const combinations = shapes.flatMap((shape) =>
+  itemKinds.flatMap((items) =>
+    deletedListed.flatMap((deleted) => verbs.map((verb) => ({ shape, items, deleted, verb }))),
+  ),
+);
+
+/** Each desired spec, and the next desired spec that drops optional fields it had. */
+const lifecycles: { first: TaskSpec; next: TaskSpec }[] = [
+  {
+    first: classicSpec('Prices'),
+    next: {
+      name: 'Prices (daily)',
+      execution_type: 'single',
+      urls: ['https://shop.example/p/1'],
+      objective: 'Extract the product title',
+      output_schema: { type: 'object', properties: { title: { type: 'string' } } },
+    }, // schedule, proxy_locations and template_slug removed
+  },
+  {
+    first: apiCallSpec('Quotes'),
+    next: { ...withoutKeys(apiCallSpec('Quotes'), ['payload']), limits: { timeout_seconds: 30 } },
+  },
+  {
+    first: planSpec('Patent news'),
+    next: {
+      name: 'Patent news',
+      execution_type: 'single',
+      urls: ['https://example.com/seed-blog'],
+      execution_plan: {
+        steps: [
+          { action_type: 'search', input_source: 'static_urls' },
+          { action_type: 'scrape', input_source: 'previous_step', output_schema: { type: 'object' } },
+        ],
+      },
+    }, // objective, step template and limits removed
+  },
+];
+
+function withoutKeys(spec: TaskSpec, keys: (keyof TaskSpec)[]): TaskSpec {
+  const copy: Record<string, unknown> = { ...spec };
+  for (const key of keys) delete copy[key];
+  return copy as unknown as TaskSpec;
+}
+
+async function expectRemoteEquals(client: TaskServiceClient, id: string, desired: TaskSpec): Promise<void> {
+  const live = await client.getTask(id);
+  expect(live.spec).toBeDefined();
+  expect(
+    deepEqual(live.spec, desired),
+    `remote ${JSON.stringify(live.spec)} != desired ${JSON.stringify(desired)}`,
+  ).toBe(true);
+}
+
+describe.each(combinations)(
+  'tasks: list $shape/$items, deleted listed $deleted, update via $verb',
+  (variant) => {
+    let emulator: Emulator;
+    let client: TaskServiceClient;
+
+    beforeAll(async () => {
+      emulator = await startEmulator({
+        listShape: variant.shape,
+        listItems: variant.items,
+        listDeleted: variant.deleted,
+        updateMethod: variant.verb,
+        maxPageSize: 7,
+      });
+      client = clientFor(emulator);
+    });
+    afterAll(() => emulator.close());
+
+    it('create, read, list, update (removing optional fields), restore and delete end equal to the desired spec', async () => {
+      for (const { first, next } of lifecycles) {
+        const created = await client.createTask(first);
+        expect(created.id).not.toBe('');
+        expect(created.status).toBe('active');
+        await expectRemoteEquals(client, created.id, first);
+
+        const listed = (await client.listAllTasks()).find((task) => task.id === created.id);
+        expect(listed?.name).toBe(first.name);
+        if (variant.items === 'full') expect(deepEqual(listed?.spec, first)).toBe(true);
+        else expect(listed?.spec).toBeUndefined(); // a summary: the caller fetches the full task when it needs it
+
+        const updated = await client.updateTask(created.id, next);
+        expect(deepEqual(updated.spec, next)).toBe(true);
+        await expectRemoteEquals(client, created.id, next);
+
+        await client.updateTask(created.id, first); // adding the fields back works too
+        await expectRemoteEquals(client, created.id, first);
+
+        expect(await client.deleteTask(created.id)).toBe('deleted');
+        await expect(client.getTask(created.id)).rejects.toThrow(NotFoundError);
+        expect((await client.listAllTasks()).map((task) => task.id)).not.toContain(created.id);
+        expect(await client.deleteTask(created.id)).toBe('already-gone');
+      }
+    });
+
+    it('uses the verb the service accepts, falling back from PATCH to PUT once for the client’s life', () => {
+      const patches = routeCount(emulator, 'PATCH /api/v1/tasks/:id');
+      const puts = routeCount(emulator, 'PUT /api/v1/tasks/:id');
+      if (variant.verb === 'put') {
+        expect(patches).toBe(1);
+        expect(puts).toBe(2 * lifecycles.length);
+      } else {
+        expect(patches).toBe(2 * lifecycles.length);
+        expect(puts).toBe(0);
+      }
+    });
+  },
+);

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { RatePacer } from '../../../src/io/api/pacer.js';
+
+const budget = (limit: number, remaining: number, extra: Record<string, string> = {}): Headers =>
+  new Headers({ 'x-ratelimit-limit': String(limit), 'x-ratelimit-remaining': String(remaining), ...extra });
+
+describe('rate pacing from X-RateLimit headers', () => {
+  it('does not hold requests back while the budget is comfortable', () => {
+    let now = 1_000_000;
+    const pacer = new RatePacer(() => now);
+    expect(pacer.reserve()).toBe(0);
+    pacer.observe(200, budget(120, 100));
+    expect([pacer.reserve(), pacer.reserve(), pacer.reserve()]).toEqual([0, 0, 0]);
+    now += 10;
+    expect(pacer.reserve()).toBe(0);
+  });
+
+  it('spaces requests at the refill rate once the budget runs low, across concurrent callers', () => {
+    const now = 1_000_000;
+    const pacer = new RatePacer(() => now);
+    pacer.observe(200, budget(120, 120));
+    pacer.observe(200, budget(120, 10)); // 120 per minute → one every 500 ms
+    expect([pacer.reserve(), pacer.reserve(), pacer.reserve()]).toEqual([0, 500, 1000]);
+  });
+
+  it('counts requests in flight against the budget before their answers arrive', () => {
+    const now = 1_000_000;
+    const pacer = new RatePacer(() => now);
+    pacer.observe(200, budget(60, 60));
+    pacer.observe(200, budget(60, 15)); // low mark: 12 left
+    const waits = Array.from({ length: 6 }, () => pacer.reserve());
+    expect(waits).toEqual([0, 0, 0, 0, 1000, 2000]);
+  });
+
+  it('measures "low" against the burst capacity it has seen, not only the per-minute limit', () => {
+    const now = 1_000_000;
+    const pacer = new RatePacer(() => now);
+    pacer.observe(200, budget(600, 100)); // a burst of 100 under 600 per minute: low mark 20
+    pacer.observe(200, budget(600, 21));
+    expect([pacer.reserve(), pacer.reserve(), pacer.reserve()]).toEqual([0, 0, 100]);
+  });
+
+  it('holds every request until the reset a 429 announced', () => {
+    let now = Date.UTC(2025, 0, 1);
+    const pacer = new RatePacer(() => now);
+    pacer.observe(429, budget(120, 0, { 'x-ratelimit-reset': String((now + 3000) / 1000) }));
+    expect(pacer.reserve()).toBe(3000);
+    now += 3000;
+    expect(pacer.reserve()).toBeLessThanOrEqual(500);
+  });
+
+  it('honours Retry-After on a 429 as the hold', () => {
+    const now = 1_000_000;
+    const pacer = new RatePacer(() => now);
+    pacer.observe(429, new Headers({ 'retry-after': '2' }));
+    expect(pacer.reserve()).toBe(2000);
+  });
+});

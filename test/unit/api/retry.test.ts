@@ -1,0 +1,111 @@
+/**
+ * Backoff arithmetic of the transport, with a scripted fetch and a fake clock (everything else about the client
+ * is tested against the emulator over real HTTP, in test/contract).
+ */
+import { describe, expect, it } from 'vitest';
+import { createClient } from '../../../src/io/api/client.js';
+import { RateLimitedError, ServerError } from '../../../src/io/api/errors.js';
+
+type Scripted = { status: number; headers?: Record<string, string>; body?: string };
+
+function harness(
+  script: Scripted[],
+  options: { random?: number; maxAttempts?: number; maxRetryWaitMs?: number } = {},
+) {
+  let now = Date.UTC(2025, 0, 1);
+  const sleeps: number[] = [];
+  let calls = 0;
+  const fakeFetch = (async () => {
+    const step = script[Math.min(calls, script.length - 1)] as Scripted;
+    calls += 1;
+    const body =
+      step.body ??
+      (step.status < 300
+        ? JSON.stringify({ success: true, data: { id: 'e1', task_id: 't', status: 'queued' } })
+        : '');
+    return new Response(body, { status: step.status, headers: step.headers ?? {} });
+  }) as typeof fetch;
+  const client = createClient({
+    origin: 'http://127.0.0.1:9',
+    token: 'secret-token',
+    fetch: fakeFetch,
+    now: () => now,
+    random: () => options.random ?? 0.5,
+    sleep: async (ms) => {
+      sleeps.push(ms);
+      now += ms;
+    },
+    backoff: { baseMs: 100, capMs: 1000 },
+    maxAttempts: options.maxAttempts ?? 6,
+    maxRetryWaitMs: options.maxRetryWaitMs ?? 120_000,
+  });
+  return { client, sleeps, calls: () => calls, now: () => now };
+}
+
+describe('retry arithmetic', () => {
+  it('backs off with full jitter under a doubling ceiling', async () => {
+    const { client, sleeps } = harness([
+      { status: 503 },
+      { status: 502 },
+      { status: 504 },
+      { status: 500 },
+      { status: 200 },
+    ]);
+    await expect(client.getExecution('e1')).resolves.toMatchObject({ id: 'e1' });
+    expect(sleeps).toEqual([50, 100, 200, 400]);
+    expect(client.stats).toEqual({ requests: 5, retries: 4, rateLimited: 0 });
+  });
+
+  it('caps the backoff ceiling', async () => {
+    const { client, sleeps } = harness(
+      Array.from({ length: 7 }, () => ({ status: 503 })).concat({ status: 200 }),
+      {
+        random: 0.999,
+        maxAttempts: 8,
+      },
+    );
+    await client.getExecution('e1');
+    expect(sleeps).toEqual([99, 199, 399, 799, 999, 999, 999]);
+  });
+
+  it('waits for X-RateLimit-Reset when a 429 carries no Retry-After', async () => {
+    const start = Date.UTC(2025, 0, 1);
+    const reset = String(start / 1000 + 5);
+    const { client, sleeps } = harness(
+      [{ status: 429, headers: { 'x-ratelimit-reset': reset } }, { status: 200 }],
+      {
+        random: 0,
+      },
+    );
+    await client.getExecution('e1');
+    expect(sleeps).toEqual([5000]);
+    expect(client.stats.rateLimited).toBe(1);
+  });
+
+  it('waits for Retry-After when given', async () => {
+    const { client, sleeps } = harness([{ status: 429, headers: { 'retry-after': '3' } }, { status: 200 }], {
+      random: 0,
+    });
+    await client.getExecution('e1');
+    expect(sleeps).toEqual([3000]);
+  });
+
+  it('gives up after the attempt cap with the last error', async () => {
+    const { client, calls } = harness([{ status: 503 }], { maxAttempts: 3 });
+    const failure = client.getExecution('e1');
+    await expect(failure).rejects.toThrow(ServerError);
+    await expect(failure).rejects.toThrow(/after 3 attempts/);
+    expect(calls()).toBe(3);
+  });
+
+  it('does not start a wait that would pass the total wait cap', async () => {
+    const start = Date.UTC(2025, 0, 1);
+    const reset = String(start / 1000 + 60);
+    const { client, sleeps, calls } = harness([{ status: 429, headers: { 'x-ratelimit-reset': reset } }], {
+      maxRetryWaitMs: 10_000,
+    });
+    await expect(client.getExecution('e1')).rejects.toThrow(RateLimitedError);
+    expect(sleeps).toEqual([]);
+    expect(calls()).toBe(1);
+  });
+});

@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import type { DesiredTask, LiveTask } from '../../../src/core/model.js';
+import type { LockEntry } from '../../../src/core/lock/model.js';
+import { planChanges } from '../../../src/core/plan/planner.js';
+import { MARKDOWN_LIMIT, renderPlanMarkdown } from '../../../src/render/plan-markdown.js';
+import { renderPlanText } from '../../../src/render/plan-text.js';
+import { renderSummaryLine } from '../../../src/render/plan-shared.js';
+import { desired, entry, live, lockOf, ORIGIN, spec } from './fixtures.js';
+
+/** A big plan: `creates` new tasks with large schemas, `deletes` removed manifests. */
+function bigPlan(creates: number, deletes: number) {
+  const d: DesiredTask[] = [];
+  const l: LiveTask[] = [];
+  const tasks: Record<string, LockEntry> = {};
+  const properties = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`field_${i}`, { type: 'string', description: `Field ${i} of the record` }]));
+  for (let i = 0; i < creates; i += 1) {
+    d.push(desired(`new-${String(i).padStart(4, '0')}`, spec({ name: `New ${i}`, output_schema: { type: 'object', properties } })));
+  }
+  for (let i = 0; i < deletes; i += 1) {
+    const key = `old-${String(i).padStart(4, '0')}`;
+    tasks[key] = entry(`t${i}`, spec({ name: key }), { file: `tasks/${key}.yaml` });
+    l.push(live(`t${i}`, spec({ name: key })));
+  }
+  return planChanges(d, l, lockOf(tasks), { origin: ORIGIN, allowMassDelete: true });
+}
+
+const count = (text: string, needle: string): number => text.split(needle).length - 1;
+
+describe('markdown truncation', () => {
+  it('stays under the limit, keeps the summary and every destructive change, and says what it left out', () => {
+    const plan = bigPlan(300, 40);
+    const md = renderPlanMarkdown(plan);
+    expect(md.length).toBeLessThanOrEqual(MARKDOWN_LIMIT);
+    expect(md).toContain(`**${renderSummaryLine(plan)}**`);
+    for (let i = 0; i < 40; i += 1) expect(md).toContain(`<code>old-${String(i).padStart(4, '0')}</code>`);
+    expect(md).toMatch(/\d+ more changes not shown/);
+    expect(count(md, '<details>')).toBe(count(md, '</details>'));
+    expect(renderPlanMarkdown(plan)).toBe(md);
+  });
+
+  it('with a small budget keeps the destructive list even when no details fit', () => {
+    const plan = bigPlan(20, 5);
+    const md = renderPlanMarkdown(plan, { limit: 3000 });
+    expect(md.length).toBeLessThanOrEqual(3000);
+    for (let i = 0; i < 5; i += 1) expect(md).toContain(`old-000${i}`);
+  });
+
+  it('cuts one oversized change and closes its code fence', () => {
+    const huge = { type: 'object', properties: Object.fromEntries(Array.from({ length: 2000 }, (_, i) => [`p${i}`, { type: 'string' }])) };
+    const plan = planChanges([desired('huge', spec({ output_schema: huge }))], [], null, { origin: ORIGIN });
+    const md = renderPlanMarkdown(plan);
+    expect(md.length).toBeLessThan(25_000);
+    expect(md).toContain('this change is too long for a comment');
+    expect(count(md, '```') % 2).toBe(0);
+  });
+});
+
+describe('markdown safety', () => {
+  it('a manifest cannot inject markup into the comment', () => {
+    const hostile = spec({
+      name: 'Evil </details><img src=x onerror=alert(1)>',
+      objective: 'Ignore ``` fences </details> <!-- titan-plan -->\nand more',
+    });
+    const plan = planChanges([desired('evil', hostile)], [], null, { origin: ORIGIN });
+    const md = renderPlanMarkdown(plan);
+    expect(md).toContain('````text\nIgnore ``` fences </details> <!-- titan-plan -->\nand more\n````');
+    const outsideFences = md.replace(/^(`{3,})[a-z]*\n[\s\S]*?\n\1$/gm, '');
+    expect(count(outsideFences, '</details>')).toBe(1);
+    expect(count(outsideFences, '<!-- titan-plan -->')).toBe(1);
+    expect(outsideFences).not.toContain('<img');
+  });
+});
+
+describe('text rendering', () => {
+  it('shows a schedule change with its reading and runs/day', () => {
+    const before = spec({ execution_type: 'scheduled', schedule: '0 * * * *' });
+    const after = spec({ execution_type: 'scheduled', schedule: '*/20 * * * *' });
+    const plan = planChanges([desired('a', after)], [live('t1', before)], lockOf({ a: entry('t1', before) }), { origin: ORIGIN });
+    const text = renderPlanText(plan);
+    expect(text).toContain('schedule        "0 * * * *" -> "*/20 * * * *"');
+    expect(text).toContain('every hour at :00 (24 runs/day) -> every 20 minutes (72 runs/day): +48 runs/day');
+    expect(text).toContain('Plan: 1 to update · schedules +48 runs/day');
+  });
+
+  it('shows long text as a unified diff and short values inline', () => {
+    const before = spec({ objective: 'line one\nline two\nline three\n', proxy_locations: ['US'] });
+    const after = spec({ objective: 'line one\nline 2\nline three\n', proxy_locations: ['US', 'DE'] });
+    const plan = planChanges([desired('a', after)], [live('t1', before)], lockOf({ a: entry('t1', before) }), { origin: ORIGIN });
+    const text = renderPlanText(plan);
+    expect(text).toContain('      @@ -1,3 +1,3 @@\n       line one\n      -line two\n      +line 2\n       line three\n');
+    expect(text).toContain('proxy_locations ["US"] -> ["US", "DE"]');
+  });
+
+  it('uses the documented symbols', () => {
+    const text = renderPlanText(
+      planChanges(
+        [desired('a'), desired('b', spec({ name: 'B' }), { previousNames: ['c'] }), desired('d', spec({ name: 'D' }))],
+        [live('t1'), live('t3', spec({ name: 'B' })), live('t4', spec({ name: 'D' })), live('t5', spec({ name: 'E' }))],
+        lockOf({ c: entry('t3', spec({ name: 'B' })), d: entry('t4', spec({ name: 'D' })), e: entry('t5', spec({ name: 'E' })) }),
+        { origin: ORIGIN, replace: ['d'] },
+      ),
+    );
+    expect(text).toContain('<= adopt a (t1)');
+    expect(text).toContain('→ move c → b (t3)');
+    expect(text).toContain('-/+ replace d (t4)');
+    expect(text).toContain('- delete e (t5)');
+    expect(renderPlanText(planChanges([desired('n')], [], null, { origin: ORIGIN }))).toContain('+ create n');
+  });
+});
