@@ -3,14 +3,13 @@
  * code (design.md §5); nothing expected ever prints a stack trace.
  */
 import yargs, { type Argv } from 'yargs';
-import { ExitCode, ExitWith, TitanError } from '../core/errors.js';
+import { ExitCode, ExitWith, InvalidInputError, TitanError } from '../core/errors.js';
 import { commands, type GlobalOptions } from './commands/index.js';
 import type { ProcessIO } from './io.js';
 
 declare const TITAN_VERSION: string;
 
 export async function main(argv: string[], io: ProcessIO): Promise<number> {
-  let usageError: string | undefined;
   const parser: Argv<GlobalOptions> = yargs(argv)
     .scriptName('titan')
     .usage('titan <command> [options]\n\nTitan scraping tasks as code: validate, plan and apply Task Service tasks from YAML manifests.')
@@ -28,8 +27,9 @@ export async function main(argv: string[], io: ProcessIO): Promise<number> {
     .wrap(Math.min(110, io.stdout.columns ?? 100))
     .exitProcess(false)
     .fail((message, error) => {
-      if (error) throw error;
-      usageError = message;
+      // A usage mistake (unknown flag, bad choice, missing argument) must stop before any handler runs.
+      if (error && error.name !== 'YError') throw error;
+      throw new UsageError(message ?? error?.message ?? 'invalid command line');
     }) as Argv<GlobalOptions>;
 
   for (const command of commands(io)) parser.command(command);
@@ -43,11 +43,13 @@ export async function main(argv: string[], io: ProcessIO): Promise<number> {
     return reportError(error, io, argv.includes('--debug'));
   }
   if (out) io.stdout.write(out.endsWith('\n') ? out : `${out}\n`);
-  if (usageError !== undefined) {
-    io.stderr.write(`Error: ${usageError}\nRun "titan --help" for usage.\n`);
-    return ExitCode.invalidInput;
-  }
   return ExitCode.ok;
+}
+
+class UsageError extends InvalidInputError {
+  constructor(message: string) {
+    super(message, 'Run "titan --help" (or "titan <command> --help") for usage.');
+  }
 }
 
 function reportError(error: unknown, io: ProcessIO, debug: boolean): number {

@@ -2,7 +2,7 @@
  * `titan emulator`: turns command-line flags into emulator options (pure, with clear errors), starts the server,
  * prints one line with its URL, and serves until told to stop.
  */
-import { InvalidInputError } from '../core/errors.js';
+import { InvalidInputError, OperationalError } from '../core/errors.js';
 import { createEmulator } from './index.js';
 import { ALL_SCOPES, type EmulatorOptions, type EmulatorToken } from './types.js';
 
@@ -159,7 +159,7 @@ export async function serveEmulator(flags: EmulatorFlags, io: ServeIO): Promise<
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
-      throw new InvalidInputError(
+      throw new OperationalError(
         `Cannot listen on ${options.host}:${options.port} (${code}).`,
         'Pick another --port (0 picks a free one).',
       );

@@ -74,9 +74,15 @@ export function createRequestHandler(deps: PipelineDeps) {
     rate: RateDecision | undefined,
   ): Promise<Reply> {
     if (chance(options.faultRate)) return injectedFault(stats, options.random);
-    if (chance(options.throttleRate) || (rate && !rate.allowed)) {
+    if (rate && !rate.allowed) {
       throw new HttpError(429, 'TOO_MANY_REQUESTS', 'rate limit exceeded', {
-        'X-RateLimit-Reset': String(rate?.resetSeconds ?? Math.ceil(options.now().getTime() / 1000) + 1),
+        'X-RateLimit-Reset': String(rate.resetSeconds),
+      });
+    }
+    if (chance(options.throttleRate)) {
+      // A throttling storm: the budget is fine but the service sheds load for about a second.
+      throw new HttpError(429, 'TOO_MANY_REQUESTS', 'rate limit exceeded', {
+        'X-RateLimit-Reset': String(Math.floor(options.now().getTime() / 1000) + 1),
       });
     }
     if (!match.route) {

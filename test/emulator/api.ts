@@ -2,11 +2,14 @@
 import type { JsonObject } from '../../src/core/json.js';
 import type { Emulator } from '../../src/emulator/index.js';
 
+/** A parsed response body: tests read arbitrary shapes from it. */
+export type Body = any; // eslint-disable-line @typescript-eslint/no-explicit-any -- response shapes vary per endpoint
+
 export interface ApiAnswer {
   status: number;
   headers: Headers;
   /** Parsed JSON, or the raw text when the body is not JSON. */
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- tests read arbitrary response shapes
+  body: Body;
   text: string;
 }
 
@@ -53,8 +56,7 @@ export const classicTask = (overrides: JsonObject = {}): JsonObject => ({
 });
 
 /** Polls an execution until it is terminal. */
-export async function waitForExecution(emulator: Emulator, id: string, timeoutMs = 10_000): Promise<any> {
-  // eslint-disable-line @typescript-eslint/no-explicit-any -- response body
+export async function waitForExecution(emulator: Emulator, id: string, timeoutMs = 10_000): Promise<Body> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const answer = await call(emulator, 'GET', `/executions/${id}`);

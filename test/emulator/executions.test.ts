@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Emulator, EmulatorOptions } from '../../src/emulator/index.js';
 import { startEmulator } from '../helpers/emulator.js';
-import { call, classicTask, waitForExecution } from './api.js';
+import { call, classicTask, waitForExecution, type Body } from './api.js';
 
 let emulator: Emulator | undefined;
 afterEach(async () => {
@@ -16,8 +16,7 @@ async function withTask(options: EmulatorOptions, urls = ['https://shop.example/
 }
 
 /** Waits until the execution reports `status`. */
-async function waitForStatus(target: Emulator, id: string, status: string): Promise<any> {
-  // eslint-disable-line @typescript-eslint/no-explicit-any -- response body
+async function waitForStatus(target: Emulator, id: string, status: string): Promise<Body> {
   for (let i = 0; i < 500; i++) {
     const execution = (await call(target, 'GET', `/executions/${id}`)).body.data;
     if (execution.status === status) return execution;

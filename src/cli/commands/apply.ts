@@ -158,7 +158,7 @@ const GRACE_MS = 5_000;
  * in-flight ones get a few seconds; a second one (or the end of the grace period) abandons them at once.
  */
 export async function withWriteSession(
-  argv: WriteArgs,
+  argv: GlobalOptions,
   io: ProcessIO,
   workspace: Workspace,
   body: (deps: ApplyDeps) => Promise<void>,

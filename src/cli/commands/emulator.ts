@@ -4,7 +4,7 @@ import type { EmulatorFlags } from '../../emulator/serve.js';
 import type { ProcessIO } from '../io.js';
 import type { GlobalOptions, TitanCommand } from './index.js';
 
-const number = (describe: string) => ({ type: 'string' as const, requiresArg: true, describe });
+const number = (describe: string) => ({ type: 'string' as const, describe });
 
 export function emulatorCommand(io: ProcessIO): TitanCommand {
   return {
@@ -12,35 +12,30 @@ export function emulatorCommand(io: ProcessIO): TitanCommand {
     describe: 'Start the local Task Service emulator (prints its URL; Ctrl-C stops it)',
     builder: (yargs: Argv<GlobalOptions>) =>
       yargs.options({
-        host: { type: 'string', requiresArg: true, default: '127.0.0.1', describe: 'Interface to listen on' },
+        host: { type: 'string', default: '127.0.0.1', describe: 'Interface to listen on' },
         port: number('Port (0 picks a free one) [default: 4010]'),
         'data-dir': {
           type: 'string',
-          requiresArg: true,
           describe: 'Keep tasks, executions and media in this folder',
         },
         token: {
           type: 'string',
           array: true,
-          requiresArg: true,
           describe:
             'Accepted token, TOKEN or TOKEN:scope,scope (repeatable); default: a made-up token with every scope',
         },
         'list-shape': {
           type: 'string',
-          requiresArg: true,
           describe: 'List data as an array (default) or {items,total}: array|object',
         },
         'list-items': {
           type: 'string',
-          requiresArg: true,
           describe: 'List items: full (default) or summary',
         },
         'list-deleted': { type: 'boolean', describe: 'List soft-deleted tasks too' },
         'max-page-size': number('Largest page a list returns (default 100)'),
         'update-method': {
           type: 'string',
-          requiresArg: true,
           describe: 'Accepted update verb: patch|put|both (default both)',
         },
         'allow-unknown-fields': {

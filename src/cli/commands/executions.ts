@@ -20,7 +20,7 @@ interface ListArgs extends RuntimeArgs {
   key?: string;
   'task-id'?: string;
   status?: ExecutionStatus;
-  limit?: number;
+  limit: number;
 }
 
 interface IdArgs extends RuntimeArgs {
@@ -65,13 +65,17 @@ export function executionsCommand(io: ProcessIO): TitanCommand {
               .positional('key', { type: 'string', describe: 'Manifest key, resolved through titan.lock' })
               .option('task-id', { type: 'string', describe: 'A task by its remote id' })
               .option('status', { choices: STATUSES, describe: 'Only executions in this status' })
-              .option('limit', { type: 'number', describe: 'At most N executions' })
+              .option('limit', {
+                type: 'number',
+                default: 50,
+                describe: 'At most N executions, newest first',
+              })
               .options(runtimeOptions),
           handler: async (argv: ListArgs) => {
-            const { listExecutions } = await import('../../app/runtime/executions.js');
-            if (argv.limit !== undefined && (!Number.isInteger(argv.limit) || argv.limit < 1)) {
+            if (!Number.isInteger(argv.limit) || argv.limit < 1) {
               throw new InvalidInputError('--limit must be a whole number of at least 1.');
             }
+            const { listExecutions } = await import('../../app/runtime/executions.js');
             const task =
               argv.key !== undefined || argv['task-id'] !== undefined
                 ? { key: argv.key, taskId: argv['task-id'] }

@@ -5,6 +5,7 @@
 import type { CommandModule } from 'yargs';
 import type { ProcessIO } from '../io.js';
 import { initCommand } from './init.js';
+import { validateCommand } from './validate.js';
 import { datasetsCommand } from './datasets.js';
 import { executionsCommand } from './executions.js';
 import { mediaCommand } from './media.js';
@@ -12,6 +13,13 @@ import { resultsCommand } from './results.js';
 import { runCommand } from './run.js';
 import { templatesCommand } from './templates.js';
 import { emulatorCommand } from './emulator.js';
+import { planCommand } from './plan.js';
+import { driftCommand } from './drift.js';
+import { applyCommand } from './apply.js';
+import { destroyCommand } from './destroy.js';
+import { importCommand } from './import.js';
+import { stateCommand } from './state.js';
+import { forceUnlockCommand } from './force-unlock.js';
 
 export interface GlobalOptions {
   'api-url'?: string;
@@ -25,6 +33,14 @@ export type TitanCommand = CommandModule<GlobalOptions, any>; // eslint-disable-
 export function commands(io: ProcessIO): TitanCommand[] {
   const all: ((io: ProcessIO) => TitanCommand | TitanCommand[])[] = [
     initCommand,
+    validateCommand,
+    planCommand,
+    applyCommand,
+    driftCommand,
+    destroyCommand,
+    importCommand,
+    stateCommand,
+    forceUnlockCommand,
     runCommand,
     executionsCommand,
     resultsCommand,

@@ -5,6 +5,7 @@
 import type { Diagnostic, SourceLocation } from '../diagnostics.js';
 import { isJsonObject, type JsonObject, type JsonValue } from '../json.js';
 import { TASK_SPEC_FIELDS, type DesiredTask, type TaskSpec } from '../model.js';
+import { Code } from './codes.js';
 import { interpolateDocument, type Env } from './interpolate.js';
 import { checkOutputSchema } from './output-schema.js';
 import { startsWithPath, toPointer, valueAt, type Path, type PathSegment } from './paths.js';
@@ -12,6 +13,7 @@ import { bundleSchema, type RefContext, type Region } from './refs.js';
 import { checkTaskRules } from './rules.js';
 import { diagnosticsFromSchemaErrors } from './schema-errors.js';
 import type { ManifestSchemas } from './schema-port.js';
+import { closest } from './suggest.js';
 import type { ParsedDocument } from './yaml.js';
 
 export interface DocumentContext {
@@ -96,9 +98,32 @@ export function checkManifestDocument(doc: ParsedDocument, ctx: DocumentContext)
   }
 
   const identity = identityOf(value, place);
-  const failed = diagnostics.some((d) => d.severity === 'error');
+  const reported = withoutTypoEchoes(diagnostics);
+  const failed = reported.some((d) => d.severity === 'error');
   const task = !failed && spec && isJsonObject(value) ? desiredTask(value, spec, bundledSchemas, interpolated.sensitive, locator.file, locator.start) : undefined;
-  return { ...(task ? { task } : {}), diagnostics, ...(identity ? { identity } : {}), refFiles };
+  return { ...(task ? { task } : {}), diagnostics: reported, ...(identity ? { identity } : {}), refFiles };
+}
+
+/**
+ * A misspelt required field is one mistake: keep "unknown field "objetive" (did you mean "objective"?)" and drop
+ * the "missing required field "objective"" it causes.
+ */
+function withoutTypoEchoes(diagnostics: Diagnostic[]): Diagnostic[] {
+  const unknown = diagnostics.filter((d) => d.code === Code.schemaUnknownField && d.path !== undefined);
+  if (unknown.length === 0) return diagnostics;
+  return diagnostics.filter((d) => {
+    if (d.code !== Code.schemaRequired || d.path === undefined) return true;
+    const missing = parentAndName(d.path);
+    return !unknown.some((u) => {
+      const typo = parentAndName(u.path as string);
+      return typo.parent === missing.parent && closest(typo.name, [missing.name]) !== undefined;
+    });
+  });
+}
+
+function parentAndName(pointer: string): { parent: string; name: string } {
+  const slash = pointer.lastIndexOf('/');
+  return { parent: pointer.slice(0, slash), name: pointer.slice(slash + 1) };
 }
 
 /** Where output schemas are: the task's, and each execution plan step's. */
@@ -149,12 +174,12 @@ function desiredTask(
 ): DesiredTask {
   const metadata = document.metadata as JsonObject;
   const key = metadata.name as string;
-  const normalized: Record<string, JsonValue> = {};
+  const normalized: Record<string, JsonValue> = { name: typeof spec.name === 'string' ? spec.name : key };
   for (const field of TASK_SPEC_FIELDS) {
+    if (field === 'name') continue;
     const fieldValue = field === 'output_schema' ? (bundled.get('/spec/output_schema') ?? spec[field]) : spec[field];
     if (fieldValue !== undefined) normalized[field] = fieldValue;
   }
-  normalized.name ??= key;
   const plan = normalized.execution_plan;
   if (isJsonObject(plan) && Array.isArray(plan.steps)) {
     normalized.execution_plan = {

@@ -29,8 +29,8 @@ const SCHEMA_OPTIONAL = new Set(['search', 'crawl', 'api_call']);
 
 export function checkTaskRules(ctx: RuleContext): Diagnostic[] {
   const out: Diagnostic[] = [];
-  const report = (code: string, message: string, path: Path, mode: 'key' | 'value' = 'value', hint?: string): void => {
-    out.push({ code, severity: 'error', message, ...ctx.place(path, mode), path: toPointer(path), ...(hint ? { hint } : {}) });
+  const report: Report = (code, message, path, mode = 'value', hint, subject = path) => {
+    out.push({ code, severity: 'error', message, ...ctx.place(path, mode), path: toPointer(subject), ...(hint ? { hint } : {}) });
   };
   checkSchedule(ctx, report, out);
   checkLayout(ctx, report);
@@ -39,7 +39,8 @@ export function checkTaskRules(ctx: RuleContext): Diagnostic[] {
   return out;
 }
 
-type Report = (code: string, message: string, path: Path, mode?: 'key' | 'value', hint?: string) => void;
+/** `path` is where the diagnostic points; `subject` (default: `path`) is the JSON path it is about. */
+type Report = (code: string, message: string, path: Path, mode?: 'key' | 'value', hint?: string, subject?: Path) => void;
 
 function checkSchedule(ctx: RuleContext, report: Report, out: Diagnostic[]): void {
   const { spec } = ctx;
@@ -108,6 +109,7 @@ function checkLayout(ctx: RuleContext, report: Report): void {
         SPEC,
         'key',
         'a classic task needs urls, objective and output_schema (or set action_type and input_source for a modular task, or an execution_plan)',
+        [...SPEC, field],
       );
     }
   }
@@ -116,11 +118,11 @@ function checkLayout(ctx: RuleContext, report: Report): void {
 function checkModular(ctx: RuleContext, report: Report): void {
   const { spec } = ctx;
   if (spec.action_type === undefined) {
-    report(Code.schemaRequired, 'spec is missing required field "action_type"', SPEC, 'key', 'input_source makes this a modular task, which needs an action_type');
+    report(Code.schemaRequired, 'spec is missing required field "action_type"', SPEC, 'key', 'input_source makes this a modular task, which needs an action_type', [...SPEC, 'action_type']);
     return;
   }
   if (spec.input_source === undefined) {
-    report(Code.schemaRequired, 'spec is missing required field "input_source"', SPEC, 'key', 'a modular task (with action_type) needs an input_source');
+    report(Code.schemaRequired, 'spec is missing required field "input_source"', SPEC, 'key', 'a modular task (with action_type) needs an input_source', [...SPEC, 'input_source']);
     return;
   }
   if (spec.input_source === 'previous_step') {
@@ -133,10 +135,10 @@ function checkModular(ctx: RuleContext, report: Report): void {
     );
   }
   if (spec.input_source === 'static_urls' && spec.urls === undefined) {
-    report(Code.schemaRequired, 'spec is missing required field "urls"', SPEC, 'key', 'input_source static_urls reads the task\'s urls');
+    report(Code.schemaRequired, 'spec is missing required field "urls"', SPEC, 'key', 'input_source static_urls reads the task\'s urls', [...SPEC, 'urls']);
   }
   if (typeof spec.action_type === 'string' && !SCHEMA_OPTIONAL.has(spec.action_type) && spec.output_schema === undefined) {
-    report(Code.schemaRequired, 'spec is missing required field "output_schema"', SPEC, 'key', `a ${spec.action_type} action needs an output_schema`);
+    report(Code.schemaRequired, 'spec is missing required field "output_schema"', SPEC, 'key', `a ${spec.action_type} action needs an output_schema`, [...SPEC, 'output_schema']);
   }
 }
 
@@ -157,7 +159,7 @@ function checkSteps(ctx: RuleContext, report: Report): void {
       );
     }
     if (index === 0 && step.input_source === 'static_urls' && ctx.spec.urls === undefined) {
-      report(Code.schemaRequired, 'spec is missing required field "urls"', SPEC, 'key', 'the first step reads static_urls, the task\'s urls');
+      report(Code.schemaRequired, 'spec is missing required field "urls"', SPEC, 'key', 'the first step reads static_urls, the task\'s urls', [...SPEC, 'urls']);
     }
     if (
       typeof step.action_type === 'string' &&
@@ -171,6 +173,7 @@ function checkSteps(ctx: RuleContext, report: Report): void {
         at,
         'value',
         `a ${step.action_type} step needs an output_schema (on the step, or on the task)`,
+        [...at, 'output_schema'],
       );
     }
   });

@@ -94,12 +94,13 @@ function toDiagnostic(error: SchemaError, ctx: SchemaErrorContext): Diagnostic |
     at: Path = path,
     mode: 'key' | 'value' = 'value',
     hint?: string,
+    subject: Path = at,
   ): Diagnostic => ({
     code: ctx.code ?? code,
     severity: 'error',
     message,
     ...ctx.place(at, mode),
-    path: toPointer([...ctx.basePath, ...at]),
+    path: toPointer([...ctx.basePath, ...subject]),
     ...(hint ? { hint } : {}),
   });
 
@@ -107,7 +108,7 @@ function toDiagnostic(error: SchemaError, ctx: SchemaErrorContext): Diagnostic |
     case 'required': {
       const missing = String(error.params.missingProperty);
       const owner = path.length + ctx.basePath.length === 0 ? 'the document' : name;
-      return make(Code.schemaRequired, `${owner} is missing required field ${quote(missing)}`, path, 'key');
+      return make(Code.schemaRequired, `${owner} is missing required field ${quote(missing)}`, path, 'key', undefined, [...path, missing]);
     }
     case 'additionalProperties': {
       const field = String(error.params.additionalProperty);

@@ -64,6 +64,8 @@ interface Identity {
   orphans: [string, LockEntry][];
   liveById: Map<string, LiveTask>;
   managedIds: Set<string>;
+  /** Unmanaged live tasks by Titan name, oldest first (then smallest id): the adoption candidates. */
+  unmanagedByName: Map<string, LiveTask[]>;
 }
 
 function resolveIdentity(desired: readonly DesiredTask[], live: readonly LiveTask[], lock: Lockfile | null): Identity {
@@ -93,7 +95,17 @@ function resolveIdentity(desired: readonly DesiredTask[], live: readonly LiveTas
     .map((key): [string, LockEntry] => [key, lockTasks[key] as LockEntry]);
   const liveById = new Map(live.filter((task) => task.status !== 'deleted').map((task) => [task.id, task]));
   const managedIds = new Set(Object.values(lockTasks).map((entry) => entry.id));
-  return { desired: sorted, entries, orphans, liveById, managedIds };
+  const unmanagedByName = new Map<string, LiveTask[]>();
+  for (const task of liveById.values()) {
+    if (managedIds.has(task.id)) continue;
+    const group = unmanagedByName.get(task.name);
+    if (group) group.push(task);
+    else unmanagedByName.set(task.name, [task]);
+  }
+  for (const group of unmanagedByName.values()) {
+    group.sort((a, b) => compareStrings(a.created_at, b.created_at) || compareStrings(a.id, b.id));
+  }
+  return { desired: sorted, entries, orphans, liveById, managedIds, unmanagedByName };
 }
 
 /**
@@ -129,9 +141,10 @@ export function tasksNeedingFullRead(
     const summary = summaryOf(entry.id);
     if (summary !== undefined && summary.updated_at !== entry.updated_at) needed.add(summary.id);
   }
-  for (const candidate of identity.liveById.values()) {
-    if (candidate.spec !== undefined || identity.managedIds.has(candidate.id)) continue;
-    if (adoptable.some((task) => summaryMatches(task.spec, candidate))) needed.add(candidate.id);
+  for (const task of adoptable) {
+    for (const candidate of identity.unmanagedByName.get(task.spec.name) ?? []) {
+      if (candidate.spec === undefined && summaryMatches(task.spec, candidate)) needed.add(candidate.id);
+    }
   }
   return [...needed].sort(compareStrings);
 }
@@ -301,15 +314,9 @@ function planUnmanaged(
 
 /** The oldest (then smallest-id) unmanaged live task exactly equal to the manifest, not adopted by another key. */
 const adoptionCandidate = (task: DesiredTask, identity: Identity, adopted: Set<string>): LiveTask | undefined =>
-  [...identity.liveById.values()]
-    .filter(
-      (live) =>
-        live.spec !== undefined &&
-        !identity.managedIds.has(live.id) &&
-        !adopted.has(live.id) &&
-        specsEqual(live.spec, task.spec),
-    )
-    .sort((a, b) => compareStrings(a.created_at, b.created_at) || compareStrings(a.id, b.id))[0];
+  (identity.unmanagedByName.get(task.spec.name) ?? []).find(
+    (live) => live.spec !== undefined && !adopted.has(live.id) && specsEqual(live.spec, task.spec),
+  );
 
 function adoptChange(task: DesiredTask, candidate: LiveTask, adopted: Set<string>): PlannedChange {
   adopted.add(candidate.id);

@@ -38,33 +38,17 @@ const stateArb = fc
     lockKeys: fc.subarray(KEYS),
     lockIds: fc.shuffledSubarray(IDS, { minLength: 5, maxLength: 5 }),
     lockSpecs: fc.array(specArb, { minLength: 5, maxLength: 5 }),
-    liveIds: fc.subarray(IDS),
+    liveIds: fc.subarray(IDS, { minLength: 3 }),
+    /** Per lock entry: does the live task still hold what was applied? Per desired task: unchanged manifest? */
+    inSync: fc.array(fc.boolean(), { minLength: 5, maxLength: 5 }),
+    unchanged: fc.array(fc.boolean(), { minLength: 5, maxLength: 5 }),
     liveSpecs: fc.array(specArb, { minLength: 6, maxLength: 6 }),
     liveStamps: fc.array(fc.constantFrom(...STAMPS), { minLength: 6, maxLength: 6 }),
     deleted: fc.array(fc.boolean(), { minLength: 6, maxLength: 6 }),
     hasLock: fc.boolean(),
+    replace: fc.subarray(KEYS, { maxLength: 2 }),
   })
   .map((r) => {
-    const desiredKeys = new Set(r.desiredKeys);
-    const d: DesiredTask[] = r.desiredKeys.map((key, i) => {
-      const taskSpec = r.desiredSpecs[i] as TaskSpec;
-      const prev = r.previous[i];
-      const secret = r.sensitive[i] === true && taskSpec.payload?.token !== undefined;
-      return desired(key, taskSpec, {
-        previousNames: prev !== undefined && !desiredKeys.has(prev) ? [prev] : [],
-        sensitivePaths: secret ? ['/payload/token'] : [],
-      });
-    });
-    const tasks: Record<string, LockEntry> = {};
-    r.lockKeys.forEach((key, i) => {
-      tasks[key] = {
-        id: r.lockIds[i] as string,
-        digest: appliedDigest(r.lockSpecs[i] as TaskSpec),
-        updated_at: STAMPS[0] as string,
-        file: `tasks/${key}.yaml`,
-        protect: false,
-      };
-    });
     const l: LiveTask[] = r.liveIds.map((id, i) =>
       live(id, r.liveSpecs[i] as TaskSpec, {
         created_at: r.liveStamps[i] as string,
@@ -72,18 +56,39 @@ const stateArb = fc
         status: r.deleted[i] ? 'deleted' : 'active',
       }),
     );
-    // The service changes updated_at on every write: a lock entry only carries the live updated_at when the live
-    // task is still what titan applied.
-    for (const entry of Object.values(tasks)) {
-      const task = l.find((t) => t.id === entry.id);
-      entry.updated_at =
-        task?.spec !== undefined && appliedDigest(task.spec) === entry.digest ? task.updated_at : '2023-12-31T00:00:00.000Z';
-    }
-    return { desired: d, live: l, lock: r.hasLock ? lockOf(tasks) : null };
+    const tasks: Record<string, LockEntry> = {};
+    const applied = new Map<string, TaskSpec>();
+    r.lockKeys.forEach((key, i) => {
+      const id = r.lockIds[i] as string;
+      const current = l.find((task) => task.id === id);
+      // The service changes updated_at on every write: the lock carries the live updated_at only while the live
+      // task still holds what titan applied.
+      const inSync = r.inSync[i] === true && current?.spec !== undefined;
+      const spec = inSync ? (current?.spec as TaskSpec) : (r.lockSpecs[i] as TaskSpec);
+      applied.set(key, spec);
+      tasks[key] = {
+        id,
+        digest: appliedDigest(spec),
+        updated_at: inSync ? (current?.updated_at as string) : '2023-12-31T00:00:00.000Z',
+        file: `tasks/${key}.yaml`,
+        protect: false,
+      };
+    });
+    const desiredKeys = new Set(r.desiredKeys);
+    const d: DesiredTask[] = r.desiredKeys.map((key, i) => {
+      const prev = r.previous[i];
+      const previousNames = prev !== undefined && !desiredKeys.has(prev) ? [prev] : [];
+      const before = applied.get(key) ?? (previousNames[0] === undefined ? undefined : applied.get(previousNames[0]));
+      const taskSpec = r.unchanged[i] === true && before !== undefined ? before : (r.desiredSpecs[i] as TaskSpec);
+      const secret = r.sensitive[i] === true && taskSpec.payload?.token !== undefined;
+      return desired(key, taskSpec, { previousNames, sensitivePaths: secret ? ['/payload/token'] : [] });
+    });
+    const replace = r.replace.filter((key) => desiredKeys.has(key));
+    return { desired: d, live: l, lock: r.hasLock ? lockOf(tasks) : null, replace };
   });
 
-const planOf = (d: DesiredTask[], l: LiveTask[], lock: Lockfile | null): Plan =>
-  planChanges(d, l, lock, { origin: ORIGIN, allowMassDelete: true });
+const planOf = (d: DesiredTask[], l: LiveTask[], lock: Lockfile | null, replace: string[] = []): Plan =>
+  planChanges(d, l, lock, { origin: ORIGIN, allowMassDelete: true, replace });
 
 /** What apply does with each change, on plain data. */
 function simulateApply(plan: Plan, d: DesiredTask[], l: LiveTask[], lock: Lockfile | null) {
@@ -140,26 +145,26 @@ const decisions = (plan: Plan) =>
 describe('planner properties', () => {
   it('apply, then plan is all noop', () => {
     fc.assert(
-      fc.property(stateArb, ({ desired: d, live: l, lock }) => {
-        const first = planOf(d, l, lock);
+      fc.property(stateArb, ({ desired: d, live: l, lock, replace }) => {
+        const first = planOf(d, l, lock, replace);
         const after = simulateApply(first, d, l, lock);
         const second = planOf(d, after.live, after.lock);
         expect(second.changes.filter((c) => c.action !== 'noop')).toEqual([]);
         expect(second.changes.map((c) => c.key)).toEqual(d.map((t) => t.key).sort());
       }),
-      { numRuns: 400 },
+      { numRuns: 1000 },
     );
   });
 
   it('summary items plus the requested full reads give the same decisions as full items', () => {
     fc.assert(
-      fc.property(stateArb, ({ desired: d, live: l, lock }) => {
+      fc.property(stateArb, ({ desired: d, live: l, lock, replace }) => {
         const summaries = l.map(summary);
-        const needed = new Set(tasksNeedingFullRead(d, summaries, lock));
+        const needed = new Set(tasksNeedingFullRead(d, summaries, lock, { replace }));
         const filled = l.map((task) => (needed.has(task.id) ? task : summary(task)));
-        expect(decisions(planOf(d, filled, lock))).toEqual(decisions(planOf(d, l, lock)));
+        expect(decisions(planOf(d, filled, lock, replace))).toEqual(decisions(planOf(d, l, lock, replace)));
       }),
-      { numRuns: 400 },
+      { numRuns: 1000 },
     );
   });
 });
