@@ -11,7 +11,6 @@ import type { DesiredTask, LiveTask } from '../core/model.js';
 import { needsApiWrite, type Plan, type PlannedChange } from '../core/plan/model.js';
 import { appliedDigest, specsEqual } from '../core/plan/normalize.js';
 import {
-  AmbiguousWriteError,
   ApiError,
   BadRequestError,
   ForbiddenError,
@@ -58,6 +57,49 @@ export interface RunInput {
 
 /** Attempts at a create whose earlier attempts certainly did not take effect. */
 const CREATE_ATTEMPTS = 5;
+/** Attempts at the listing that settles lost creates. */
+const LOOKUP_ATTEMPTS = 4;
+/** How long the first lost create waits for others to share its settlement round. */
+const BATCH_WAIT_MS = 150;
+
+/**
+ * Holds new writes back while a lost create is being looked up. A listing taken while tasks are being created and
+ * deleted keeps changing under the reader (and is retried, then fails); and every create that loses its answer
+ * meanwhile can be settled by the same listing. So a lookup closes the gate, lets the writes in flight finish,
+ * then lists once for every create waiting to be settled.
+ */
+class WriteGate {
+  private holders = 0;
+  private inFlight = 0;
+  private opened: Promise<void> = Promise.resolve();
+  private open: () => void = () => undefined;
+  private drained: (() => void)[] = [];
+
+  /** Waits until no lookup holds the gate, then counts a write in flight until `done` is called. */
+  async enter(): Promise<() => void> {
+    while (this.holders > 0) await this.opened;
+    this.inFlight++;
+    let left = false;
+    return () => {
+      if (left) return;
+      left = true;
+      if (--this.inFlight === 0) for (const resolve of this.drained.splice(0)) resolve();
+    };
+  }
+
+  /** Runs `body` with the gate closed, once the writes in flight have finished. */
+  async hold<T>(body: () => Promise<T>): Promise<T> {
+    if (this.holders++ === 0) this.opened = new Promise((resolve) => (this.open = resolve));
+    try {
+      if (this.inFlight > 0) await new Promise<void>((resolve) => this.drained.push(resolve));
+      return await body();
+    } finally {
+      if (--this.holders === 0) this.open();
+    }
+  }
+}
+
+type RunContext = RunDeps & { gate: WriteGate };
 
 /** Runs every non-noop change (noops only refresh lock entries). Never throws for a failed change. */
 export async function runChanges(
@@ -68,7 +110,8 @@ export async function runChanges(
   await refreshUnchanged(input, deps, options);
   const changes = input.plan.changes.filter((change) => change.action !== 'noop');
   const results: (ChangeResult | undefined)[] = new Array(changes.length);
-  const creator = new Creator(deps, input.live, adoptedIds(input.plan));
+  const context: RunContext = { ...deps, gate: new WriteGate() };
+  const creator = new Creator(context, input.live, adoptedIds(input.plan), options.parallelism);
   let next = 0;
   let failed = false;
   const worker = async (): Promise<void> => {
@@ -78,7 +121,7 @@ export async function runChanges(
       const index = next++;
       const change = changes[index];
       if (change === undefined) return;
-      const result = await runOne(change, input, deps, options, creator);
+      const result = await runOne(change, input, context, options, creator);
       results[index] = result;
       if (result.status === 'failed') failed = true;
       deps.onResult(result);
@@ -111,7 +154,7 @@ function resultBase(change: PlannedChange): Omit<ChangeResult, 'status'> {
 async function runOne(
   change: PlannedChange,
   input: RunInput,
-  deps: RunDeps,
+  deps: RunContext,
   options: RunOptions,
   creator: Creator,
 ): Promise<ChangeResult> {
@@ -134,7 +177,7 @@ function describeFailure(error: unknown): string {
 async function applyChange(
   change: PlannedChange,
   input: RunInput,
-  deps: RunDeps,
+  deps: RunContext,
   options: RunOptions,
   creator: Creator,
 ): Promise<{ id?: string; settled?: boolean }> {
@@ -239,15 +282,20 @@ function isDefiniteFailure(error: unknown): boolean {
   );
 }
 
-async function deleteTask(key: string, id: string, deps: RunDeps, alsoRemove?: string): Promise<void> {
-  const n = await deps.session.intent({ op: 'delete', key, id });
+async function deleteTask(key: string, id: string, deps: RunContext, alsoRemove?: string): Promise<void> {
+  const leave = await deps.gate.enter();
   try {
-    await deps.client.deleteTask(id);
-  } catch (error) {
-    if (isDefiniteFailure(error)) await deps.session.failed(n, describeFailure(error));
-    throw error; // otherwise the intent stays open: the next run looks the task up
+    const n = await deps.session.intent({ op: 'delete', key, id });
+    try {
+      await deps.client.deleteTask(id);
+    } catch (error) {
+      if (isDefiniteFailure(error)) await deps.session.failed(n, describeFailure(error));
+      throw error; // otherwise the intent stays open: the next run looks the task up
+    }
+    await deps.session.done(n, withRename({ remove: [key] }, key, alsoRemove));
+  } finally {
+    leave();
   }
-  await deps.session.done(n, withRename({ remove: [key] }, key, alsoRemove));
 }
 
 async function updateTask(
@@ -255,27 +303,30 @@ async function updateTask(
   id: string,
   task: DesiredTask,
   entry: PlannedEntry,
-  deps: RunDeps,
+  deps: RunContext,
   fromKey: string | undefined,
 ): Promise<void> {
-  const n = await deps.session.intent(intentFields('update', key, task, entry, id, fromKey));
-  let live: LiveTask;
+  const leave = await deps.gate.enter();
   try {
-    live = await deps.client.updateTask(id, task.spec);
-  } catch (error) {
-    if (error instanceof NotFoundError) {
-      await deps.session.failed(n, 'task gone');
-      throw new Error(
-        `task ${id} no longer exists on the service (deleted outside titan?); run titan apply again to recreate it`,
-      );
+    const n = await deps.session.intent(intentFields('update', key, task, entry, id, fromKey));
+    let live: LiveTask;
+    try {
+      live = await deps.client.updateTask(id, task.spec);
+    } catch (error) {
+      if (error instanceof NotFoundError) {
+        await deps.session.failed(n, 'task gone');
+        throw new Error(
+          `task ${id} no longer exists on the service (deleted outside titan?); run titan apply again to recreate it`,
+        );
+      }
+      if (isDefiniteFailure(error)) await deps.session.failed(n, describeFailure(error));
+      throw error; // otherwise the intent stays open: the next run compares the task with it
     }
-    if (isDefiniteFailure(error)) await deps.session.failed(n, describeFailure(error));
-    throw error;
+    const ops = withRename({ set: { [key]: { ...entry, id, updated_at: live.updated_at } } }, key, fromKey);
+    await deps.session.done(n, ops);
+  } finally {
+    leave();
   }
-  await deps.session.done(
-    n,
-    withRename({ set: { [key]: { ...entry, id, updated_at: live.updated_at } } }, key, fromKey),
-  );
 }
 
 function intentFields(
@@ -298,24 +349,31 @@ function intentFields(
 
 /**
  * Creates tasks. Creates of identical specs run one at a time, so that when one has to be settled by looking
- * for its task, no twin create is in flight that could have made that task. Lookups are shared: a caller waits
- * for a listing that started after its answer was lost.
+ * for its task, no twin create is in flight that could have made that task. Creates whose answer was lost are
+ * settled in rounds: one listing, taken after all their answers were lost, settles them all.
  */
 class Creator {
   private readonly chains = new Map<string, Promise<unknown>>();
-  private tick = 0;
-  private listing: { startedAt: number; tasks: Promise<LiveTask[]> } | undefined;
-
   private readonly claimed: Set<string>;
+  private waiting: {
+    task: DesiredTask;
+    resolve: (found: LiveTask | undefined) => void;
+    reject: (error: unknown) => void;
+  }[] = [];
+  private round: Promise<void> | undefined;
+  private timerSet = false;
+  private readonly batchSize: number;
 
   constructor(
-    private readonly deps: RunDeps,
+    private readonly deps: RunContext,
     /** Tasks that existed when the plan was made: a lost create's task is looked for among newer ones first. */
     private readonly planned: ReadonlyMap<string, LiveTask>,
     /** Tasks other changes of the plan adopt: never the answer to a lost create. */
     reserved: ReadonlySet<string>,
+    parallelism: number,
   ) {
     this.claimed = new Set(reserved);
+    this.batchSize = Math.max(1, Math.ceil(parallelism / 2));
   }
 
   create(
@@ -336,32 +394,37 @@ class Creator {
   ): Promise<{ id: string; settled?: boolean }> {
     const { session, client, controls } = this.deps;
     for (let attempt = 1; ; attempt++) {
-      if (controls.abort.aborted) throw abortReason(controls.abort);
-      const n = await session.intent(intentFields('create', task.key, task, entry, undefined, fromKey));
+      const leave = await this.deps.gate.enter();
+      let n: number;
       let created: LiveTask;
       try {
-        created = await client.createTask(task.spec);
-      } catch (error) {
-        if (error instanceof InterruptedError || isDefiniteFailure(error)) {
-          // Not sent (interrupted before the request left) or refused: certainly not created.
-          await session.failed(n, describeFailure(error));
-          throw error;
+        if (controls.abort.aborted) throw abortReason(controls.abort);
+        n = await session.intent(intentFields('create', task.key, task, entry, undefined, fromKey));
+        try {
+          created = await client.createTask(task.spec);
+        } catch (error) {
+          if (error instanceof InterruptedError || isDefiniteFailure(error)) {
+            // Not sent (interrupted before the request left) or refused: certainly not created.
+            await session.failed(n, describeFailure(error));
+            throw error;
+          }
+          if (!(error instanceof ApiError) || controls.abort.aborted) throw error; // the next run settles it
+          leave();
+          const found = await this.lookFor(task);
+          if (found !== undefined) {
+            await session.done(n, this.opsFor(task.key, entry, found, fromKey));
+            return { id: found.id, settled: true };
+          }
+          await session.failed(n, 'not found after a lost answer');
+          if (attempt >= CREATE_ATTEMPTS) throw error;
+          continue; // the settlement round was the pause before trying again
         }
-        if (!(error instanceof AmbiguousWriteError || error instanceof ApiError)) throw error;
-        if (controls.abort.aborted) throw error; // the next run settles the open intent
-        const found = await this.lookFor(task);
-        if (found !== undefined) {
-          await session.done(n, this.opsFor(task.key, entry, found, fromKey));
-          return { id: found.id, settled: true };
-        }
-        await session.failed(n, 'not found after a lost answer');
-        if (attempt >= CREATE_ATTEMPTS) throw error;
-        await this.deps.sleep(Math.round(this.deps.random() * Math.min(8_000, 250 * 2 ** attempt)));
-        continue;
+        this.claimed.add(created.id);
+        await session.done(n, this.opsFor(task.key, entry, created, fromKey));
+        return { id: created.id };
+      } finally {
+        leave();
       }
-      this.claimed.add(created.id);
-      await session.done(n, this.opsFor(task.key, entry, created, fromKey));
-      return { id: created.id };
     }
   }
 
@@ -371,9 +434,52 @@ class Creator {
   }
 
   /** The task a lost create made, if it exists: unmanaged, unclaimed and equal to the spec. */
-  private async lookFor(task: DesiredTask): Promise<LiveTask | undefined> {
-    const asked = ++this.tick;
-    const listed = await this.listingAfter(asked);
+  /** The task a lost create made, if it exists; answered by the next settlement round. */
+  private lookFor(task: DesiredTask): Promise<LiveTask | undefined> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ task, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  /** A round starts when enough creates wait, or shortly after the first one does. */
+  private schedule(): void {
+    if (this.round !== undefined) return; // the round re-schedules whoever arrives meanwhile
+    if (this.waiting.length >= this.batchSize) {
+      this.startRound();
+      return;
+    }
+    if (this.timerSet) return;
+    this.timerSet = true;
+    void this.deps.sleep(BATCH_WAIT_MS).then(() => {
+      this.timerSet = false;
+      if (this.round === undefined && this.waiting.length > 0) this.startRound();
+    });
+  }
+
+  /**
+   * Closes the gate, lets the writes in flight finish, lists once (after every waiting create's answer was
+   * lost), and settles them all by the adoption rule.
+   */
+  private startRound(): void {
+    this.round = this.deps.gate
+      .hold(async () => {
+        const batch = this.waiting.splice(0);
+        try {
+          const listed = await this.listWithRetries();
+          for (const waiter of batch) waiter.resolve(await this.match(waiter.task, listed));
+        } catch (error) {
+          for (const waiter of batch) waiter.reject(error);
+        }
+      })
+      .finally(() => {
+        this.round = undefined;
+        if (this.waiting.length > 0) this.schedule();
+      });
+  }
+
+  /** An unmanaged, unclaimed live task equal to the spec; it is claimed. */
+  private async match(task: DesiredTask, listed: readonly LiveTask[]): Promise<LiveTask | undefined> {
     const managed = new Set(Object.values(this.deps.session.current().tasks).map((e) => e.id));
     const candidates: LiveTask[] = [];
     for (const live of listed) {
@@ -401,26 +507,14 @@ class Creator {
     }
   }
 
-  /** A complete listing that started after tick `asked`; concurrent callers share one. */
-  private async listingAfter(asked: number): Promise<LiveTask[]> {
-    for (;;) {
-      const current = this.listing;
-      if (current !== undefined && current.startedAt > asked) return current.tasks;
-      if (current !== undefined) {
-        await current.tasks.catch(() => undefined);
-        if (this.listing === current) this.listing = undefined;
-        continue;
+  private async listWithRetries(): Promise<LiveTask[]> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.deps.client.listAllTasks();
+      } catch (error) {
+        if (attempt >= LOOKUP_ATTEMPTS || this.deps.controls.abort.aborted || isDefiniteFailure(error)) throw error;
+        await this.deps.sleep(Math.round(this.deps.random() * 250 * 2 ** attempt));
       }
-      const startedAt = ++this.tick;
-      const tasks = this.deps.client.listAllTasks();
-      const entry = { startedAt, tasks };
-      this.listing = entry;
-      void tasks
-        .catch(() => undefined)
-        .finally(() => {
-          if (this.listing === entry) this.listing = undefined;
-        });
-      return tasks;
     }
   }
 }

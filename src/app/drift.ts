@@ -6,9 +6,14 @@
 import type { Writable } from 'node:stream';
 import { ExitCode, ExitWith } from '../core/errors.js';
 import type { Plan } from '../core/plan/model.js';
-import { renderDiagnostics } from '../render/diagnostics.js';
 import { driftReportOf, renderDriftJson, renderDriftText, type DriftReport } from '../render/drift.js';
-import { InvalidManifestsError, preparePlan, type PlanDeps, type PlanRequest } from './plan.js';
+import {
+  InvalidManifestsError,
+  preparePlan,
+  writeDiagnostics,
+  type PlanDeps,
+  type PlanRequest,
+} from './plan.js';
 
 export interface DriftOptions extends Pick<PlanRequest, 'paths' | 'allowForeignOrigin'> {
   format: 'text' | 'json';
@@ -21,25 +26,29 @@ export interface DriftOutput {
   stderrColor: boolean;
 }
 
-export async function runDrift(deps: PlanDeps, options: DriftOptions, output: DriftOutput): Promise<DriftReport> {
+export async function runDrift(
+  deps: PlanDeps,
+  options: DriftOptions,
+  output: DriftOutput,
+): Promise<DriftReport> {
   let plan: Plan;
   let lockIds: Record<string, string> = {};
   try {
     // Guards concern deletions a plan would make; drift only reads, so they do not apply here.
     const prepared = await preparePlan(deps, { ...options, keepRefusals: true });
     plan = prepared.plan;
-    lockIds = Object.fromEntries(Object.entries(prepared.lock?.tasks ?? {}).map(([key, entry]) => [key, entry.id]));
-    if (prepared.diagnostics.length > 0) {
-      output.stderr.write(renderDiagnostics(prepared.diagnostics, { color: output.stderrColor }));
-    }
+    lockIds = Object.fromEntries(
+      Object.entries(prepared.lock?.tasks ?? {}).map(([key, entry]) => [key, entry.id]),
+    );
+    await writeDiagnostics(prepared.diagnostics, deps, output);
   } catch (error) {
-    if (error instanceof InvalidManifestsError) {
-      output.stderr.write(renderDiagnostics(error.diagnostics, { color: output.stderrColor }));
-    }
+    if (error instanceof InvalidManifestsError) await writeDiagnostics(error.diagnostics, deps, output);
     throw error;
   }
   const report = driftReportOf(plan, lockIds);
-  output.stdout.write(options.format === 'json' ? renderDriftJson(report) : renderDriftText(report, { color: output.color }));
+  output.stdout.write(
+    options.format === 'json' ? renderDriftJson(report) : renderDriftText(report, { color: output.color }),
+  );
   if (report.drifted.length > 0 || report.vanished.length > 0) throw new ExitWith(ExitCode.changes);
   return report;
 }

@@ -6,7 +6,7 @@
  * listing returned summaries; any failed read fails the plan (exit 1) — it never becomes "create everything".
  */
 import { randomBytes } from 'node:crypto';
-import { appendFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { appendFile, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
 import { hasErrors, type Diagnostic } from '../core/diagnostics.js';
@@ -14,14 +14,14 @@ import { ExitCode, ExitWith, InvalidInputError, OperationalError, RefusedError }
 import type { Lockfile } from '../core/lock/model.js';
 import type { DesiredTask, LiveTask } from '../core/model.js';
 import { hasChanges, isBreaking, isDestructive, type Plan } from '../core/plan/model.js';
-import { planChanges, tasksNeedingFullRead } from '../core/plan/planner.js';
+import { assertReplaceKeys, planChanges, tasksNeedingFullRead } from '../core/plan/planner.js';
 import { parseTargetSelector } from '../core/plan/selector.js';
 import { NotFoundError } from '../io/api/errors.js';
 import type { TaskServiceClient } from '../io/api/types.js';
 import { assertLockOrigin, readLockfile } from '../io/lockfile.js';
 import { loadManifests } from '../io/manifests.js';
 import type { Workspace } from '../io/workspace.js';
-import { renderDiagnostics } from '../render/diagnostics.js';
+import { renderDiagnostics, renderDiagnosticsGithub } from '../render/diagnostics.js';
 import { renderPlanJson } from '../render/plan-json.js';
 import { renderPlanMarkdown } from '../render/plan-markdown.js';
 import { renderPlanText } from '../render/plan-text.js';
@@ -65,7 +65,10 @@ export interface PreparedPlan {
 export class InvalidManifestsError extends InvalidInputError {
   constructor(readonly diagnostics: Diagnostic[]) {
     const count = diagnostics.filter((d) => d.severity === 'error').length;
-    super(`The manifests have ${count} error${count === 1 ? '' : 's'}; nothing was planned.`, 'Fix them (titan validate shows the same report), then plan again.');
+    super(
+      `The manifests have ${count} error${count === 1 ? '' : 's'}; nothing was planned.`,
+      'Fix them (titan validate shows the same report), then plan again.',
+    );
   }
 }
 
@@ -76,15 +79,22 @@ export async function preparePlan(deps: PlanDeps, request: PlanRequest): Promise
   const { workspace } = deps;
   (request.targets ?? []).forEach(parseTargetSelector); // bad selectors fail before any read
   const paths = request.paths.length > 0 ? [...request.paths] : ['.'];
-  const manifests = await loadManifests(paths, { cwd: deps.cwd, env: deps.env, workspaceRoot: workspace.root });
+  const manifests = await loadManifests(paths, {
+    cwd: deps.cwd,
+    env: deps.env,
+    workspaceRoot: workspace.root,
+  });
   if (hasErrors(manifests.diagnostics)) throw new InvalidManifestsError(manifests.diagnostics);
+  assertReplaceKeys(manifests.tasks, request.replace ?? []);
   const lock = await readLockfile(workspace.lockfilePath);
   assertLockOrigin(lock, deps.origin, request.allowForeignOrigin === true);
 
   const listed = await deps.client.listAllTasks();
   const live = new Map<string, LiveTask>();
   for (const task of listed) if (task.status !== 'deleted') live.set(task.id, task);
-  const needed = tasksNeedingFullRead(manifests.tasks, [...live.values()], lock, { replace: request.replace ?? [] });
+  const needed = tasksNeedingFullRead(manifests.tasks, [...live.values()], lock, {
+    replace: request.replace ?? [],
+  });
   await readFullTasks(deps.client, needed, live);
 
   const plan = planChanges(manifests.tasks, [...live.values()], lock, {
@@ -117,7 +127,11 @@ export function assertPlanAllowed(plan: Plan): void {
 }
 
 /** Full reads of `ids`, a few at a time, replacing the summaries in `live`. Any failure fails the plan. */
-async function readFullTasks(client: TaskServiceClient, ids: readonly string[], live: Map<string, LiveTask>): Promise<void> {
+async function readFullTasks(
+  client: TaskServiceClient,
+  ids: readonly string[],
+  live: Map<string, LiveTask>,
+): Promise<void> {
   let next = 0;
   const worker = async (): Promise<void> => {
     for (let index = next++; index < ids.length; index = next++) {
@@ -143,7 +157,8 @@ const changedWhileReading = (id: string): OperationalError =>
   );
 
 const toPosix = (p: string): string => p.split(path.sep).join('/');
-const workspaceRelative = (root: string, absolute: string): string => toPosix(path.relative(root, absolute)) || '.';
+const workspaceRelative = (root: string, absolute: string): string =>
+  toPosix(path.relative(root, absolute)) || '.';
 
 // ——— titan plan ———
 
@@ -174,14 +189,10 @@ export async function runPlan(deps: PlanDeps, options: RunPlanOptions, output: P
   try {
     prepared = await preparePlan(deps, { ...options, keepRefusals: true });
   } catch (error) {
-    if (error instanceof InvalidManifestsError) {
-      output.stderr.write(renderDiagnostics(error.diagnostics, { color: output.stderrColor }));
-    }
+    if (error instanceof InvalidManifestsError) await writeDiagnostics(error.diagnostics, deps, output);
     throw error;
   }
-  if (prepared.diagnostics.length > 0) {
-    output.stderr.write(renderDiagnostics(prepared.diagnostics, { color: output.stderrColor }));
-  }
+  await writeDiagnostics(prepared.diagnostics, deps, output);
   const { plan } = prepared;
   output.stdout.write(renderPlan(plan, options.format, output.color));
   if (deps.env.GITHUB_ACTIONS === 'true') await publishToGitHub(plan, deps.env, output.stderr);
@@ -189,9 +200,33 @@ export async function runPlan(deps: PlanDeps, options: RunPlanOptions, output: P
   if (options.out !== undefined) {
     const file = path.resolve(deps.cwd, options.out);
     await writeFileAtomic(file, renderPlanJson(plan));
-    output.stderr.write(`Saved the plan to ${options.out}. Apply exactly this plan with: titan apply ${options.out}\n`);
+    output.stderr.write(
+      `Saved the plan to ${options.out}. Apply exactly this plan with: titan apply ${options.out}\n`,
+    );
   }
   if (options.detailedExitcode && hasChanges(plan)) throw new ExitWith(ExitCode.changes);
+}
+
+/**
+ * Manifest diagnostics on stderr, as `titan validate` shows them (with source excerpts), plus workflow commands
+ * on GitHub Actions so they become annotations on the YAML lines.
+ */
+export async function writeDiagnostics(
+  diagnostics: readonly Diagnostic[],
+  deps: Pick<PlanDeps, 'cwd' | 'env'>,
+  output: Pick<PlanOutput, 'stderr' | 'stderrColor'>,
+): Promise<void> {
+  if (diagnostics.length === 0) return;
+  const sources = new Map<string, string>();
+  for (const file of new Set(
+    diagnostics.flatMap((d) => (d.file !== undefined && d.line !== undefined ? [d.file] : [])),
+  )) {
+    const text = await readFile(path.resolve(deps.cwd, file), 'utf8').catch(() => undefined);
+    if (text !== undefined && text.length <= 4 * 1024 * 1024) sources.set(file, text);
+  }
+  const report = renderDiagnostics(diagnostics, { color: output.stderrColor, sources });
+  output.stderr.write(report.endsWith('\n') ? report : `${report}\n`);
+  if (deps.env.GITHUB_ACTIONS === 'true') output.stderr.write(renderDiagnosticsGithub(diagnostics));
 }
 
 export function renderPlan(plan: Plan, format: PlanFormat, color: boolean): string {
@@ -211,7 +246,9 @@ async function publishToGitHub(plan: Plan, env: NodeJS.ProcessEnv, stderr: Writa
     try {
       await appendFile(summaryFile, `${renderPlanMarkdown(plan)}\n`);
     } catch (error) {
-      throw new OperationalError(`Cannot append the plan to GITHUB_STEP_SUMMARY (${summaryFile}): ${(error as Error).message}`);
+      throw new OperationalError(
+        `Cannot append the plan to GITHUB_STEP_SUMMARY (${summaryFile}): ${(error as Error).message}`,
+      );
     }
   }
 }
@@ -243,7 +280,8 @@ export function renderPlanAnnotations(plan: Plan): string[] {
   return lines;
 }
 
-const escapeData = (text: string): string => text.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+const escapeData = (text: string): string =>
+  text.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
 const escapeProperty = (text: string): string => escapeData(text).replace(/:/g, '%3A').replace(/,/g, '%2C');
 
 /** Write-then-rename, so a reader never sees half a plan. */

@@ -35,7 +35,11 @@ export interface ValidateRequest {
 
 export async function runValidate(deps: ValidateDeps, request: ValidateRequest): Promise<void> {
   const workspace = resolveWorkspace(request.paths, deps.cwd, request.workspace);
-  const loaded = await loadManifests(request.paths, { cwd: deps.cwd, env: deps.env, workspaceRoot: workspace.root });
+  const loaded = await loadManifests(request.paths, {
+    cwd: deps.cwd,
+    env: deps.env,
+    workspaceRoot: workspace.root,
+  });
   const format = request.format ?? (deps.env.GITHUB_ACTIONS === 'true' ? 'github' : 'text');
   const summary = {
     taskCount: loaded.tasks.length,
@@ -60,7 +64,9 @@ export async function runValidate(deps: ValidateDeps, request: ValidateRequest):
 
 /** The texts of the files diagnostics point into, for source excerpts (a file that cannot be read gets none). */
 async function readSources(diagnostics: readonly Diagnostic[], cwd: string): Promise<Map<string, string>> {
-  const files = new Set(diagnostics.filter((d) => d.file !== undefined && d.line !== undefined).map((d) => d.file as string));
+  const files = new Set(
+    diagnostics.filter((d) => d.file !== undefined && d.line !== undefined).map((d) => d.file as string),
+  );
   const sources = new Map<string, string>();
   for (const file of files) {
     const text = await readFile(path.resolve(cwd, file), 'utf8').catch(() => undefined);

@@ -47,7 +47,10 @@ export function parseEmulatorFlags(flags: EmulatorFlags): EmulatorOptions {
     if (flags.dataDir.trim() === '') throw new InvalidInputError('--data-dir needs a folder path.');
     options.dataDir = flags.dataDir;
   }
-  if (flags.token !== undefined && flags.token.length > 0) options.tokens = flags.token.map(parseTokenFlag);
+  if (flags.token !== undefined) {
+    if (flags.token.length === 0) throw new InvalidInputError('--token needs TOKEN or TOKEN:scope,scope.');
+    options.tokens = flags.token.map(parseTokenFlag);
+  }
   const listShape = choiceFlag('--list-shape', flags.listShape, ['array', 'object'] as const);
   if (listShape) options.listShape = listShape;
   const listItems = choiceFlag('--list-items', flags.listItems, ['full', 'summary'] as const);

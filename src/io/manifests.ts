@@ -41,7 +41,10 @@ export interface LoadedManifests {
 const MANIFEST_EXTENSIONS = new Set(['.yaml', '.yml']);
 const READ_CONCURRENCY = 16;
 
-export async function loadManifests(paths: string[], options: LoadManifestsOptions): Promise<LoadedManifests> {
+export async function loadManifests(
+  paths: string[],
+  options: LoadManifestsOptions,
+): Promise<LoadedManifests> {
   const limits = options.limits ?? DEFAULT_LIMITS;
   const display = (absolute: string): string => displayPath(options.cwd, absolute);
   const found = await findManifestFiles(paths.length > 0 ? paths : ['.'], options.cwd);
@@ -69,7 +72,9 @@ export async function loadManifests(paths: string[], options: LoadManifestsOptio
     });
   }
   const unreadable = new Set(read.diagnostics.map((d) => d.file));
-  const files = [...new Set([...checked.files, ...found.files.map(display).filter((f) => unreadable.has(f))])].sort();
+  const files = [
+    ...new Set([...checked.files, ...found.files.map(display).filter((f) => unreadable.has(f))]),
+  ].sort();
   return { tasks: checked.tasks, diagnostics: sortDiagnostics(diagnostics), files };
 }
 
@@ -96,7 +101,10 @@ async function findManifestFiles(paths: readonly string[], cwd: string): Promise
       diagnostics.push({
         code: info.code === 'ENOENT' || info.code === 'ENOTDIR' ? Code.pathNotFound : Code.fileUnreadable,
         severity: 'error',
-        message: info.code === 'ENOENT' || info.code === 'ENOTDIR' ? `no such file or folder: ${given}` : `cannot read ${given} (${info.code ?? info.message})`,
+        message:
+          info.code === 'ENOENT' || info.code === 'ENOTDIR'
+            ? `no such file or folder: ${given}`
+            : `cannot read ${given} (${info.code ?? info.message})`,
         file: given,
       });
     } else if (info.isDirectory()) {
@@ -108,7 +116,13 @@ async function findManifestFiles(paths: readonly string[], cwd: string): Promise
   return { files: [...files], diagnostics };
 }
 
-async function walk(dir: string, files: Set<string>, visited: Set<string>, diagnostics: Diagnostic[], cwd: string): Promise<void> {
+async function walk(
+  dir: string,
+  files: Set<string>,
+  visited: Set<string>,
+  diagnostics: Diagnostic[],
+  cwd: string,
+): Promise<void> {
   const real = await realpath(dir).catch(() => dir);
   if (visited.has(real)) return; // a symbolic link loop, or a folder reached twice
   visited.add(real);
@@ -145,7 +159,11 @@ interface ReadFiles {
   diagnostics: Diagnostic[];
 }
 
-async function readManifestFiles(files: readonly string[], limits: ParseLimits, display: (absolute: string) => string): Promise<ReadFiles> {
+async function readManifestFiles(
+  files: readonly string[],
+  limits: ParseLimits,
+  display: (absolute: string) => string,
+): Promise<ReadFiles> {
   const results: (ManifestText | Diagnostic)[] = new Array(files.length);
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -165,13 +183,24 @@ async function readManifestFiles(files: readonly string[], limits: ParseLimits, 
   return { texts, diagnostics };
 }
 
-async function readManifestFile(absPath: string, shown: string, limits: ParseLimits): Promise<ManifestText | Diagnostic> {
+async function readManifestFile(
+  absPath: string,
+  shown: string,
+  limits: ParseLimits,
+): Promise<ManifestText | Diagnostic> {
   try {
     const info = await stat(absPath);
     if (info.size > limits.maxFileBytes) return tooLargeFile(shown, info.size, limits.maxFileBytes);
     const decoded = decodeUtf8(await readFile(absPath));
     if (decoded === undefined) {
-      return { code: Code.fileEncoding, severity: 'error', message: 'the file is not valid UTF-8 text', file: shown, line: 1, column: 1 };
+      return {
+        code: Code.fileEncoding,
+        severity: 'error',
+        message: 'the file is not valid UTF-8 text',
+        file: shown,
+        line: 1,
+        column: 1,
+      };
     }
     return { absPath, display: shown, text: decoded };
   } catch (error) {
@@ -202,12 +231,17 @@ function createRefReader(workspaceRoot: string, limits: ParseLimits): (absoluteP
       if (info.size > limits.maxFileBytes) return { ok: false, reason: 'too-large' };
       realRoot ??= safeRealpath(workspaceRoot);
       const relative = path.relative(realRoot, realpathSync(absolutePath));
-      if (relative.startsWith('..') || path.isAbsolute(relative)) return { ok: false, reason: 'outside-workspace' };
+      if (relative.startsWith('..') || path.isAbsolute(relative))
+        return { ok: false, reason: 'outside-workspace' };
       const text = decodeUtf8(readFileSync(absolutePath));
-      return text === undefined ? { ok: false, reason: 'unreadable', detail: 'not valid UTF-8 text' } : { ok: true, text };
+      return text === undefined
+        ? { ok: false, reason: 'unreadable', detail: 'not valid UTF-8 text' }
+        : { ok: true, text };
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      return code === 'ENOENT' || code === 'ENOTDIR' ? { ok: false, reason: 'not-found' } : { ok: false, reason: 'unreadable', detail: code ?? String(error) };
+      return code === 'ENOENT' || code === 'ENOTDIR'
+        ? { ok: false, reason: 'not-found' }
+        : { ok: false, reason: 'unreadable', detail: code ?? String(error) };
     }
   };
 }

@@ -9,7 +9,12 @@ import addFormats from 'ajv-formats';
 import manifestSchema from '../../schemas/manifest.schema.json' with { type: 'json' };
 import taskSchema from '../../schemas/task.schema.json' with { type: 'json' };
 import { stableStringify, type JsonObject, type JsonValue } from '../core/json.js';
-import { dialectOf, type CompileOutcome, type ManifestSchemas, type SchemaError } from '../core/manifest/schema-port.js';
+import {
+  dialectOf,
+  type CompileOutcome,
+  type ManifestSchemas,
+  type SchemaError,
+} from '../core/manifest/schema-port.js';
 
 /** Verdicts are remembered by schema content: many tasks share one output schema. */
 const CACHE_LIMIT = 500;
@@ -58,7 +63,9 @@ export function createManifestSchemas(): ManifestSchemas {
           engineFor(schema).validateSchema(schema);
           return (engineFor(schema).errors ?? []).map(toSchemaError);
         } catch (error) {
-          return [{ instancePath: '', schemaPath: '#', keyword: 'meta', params: {}, message: errorMessage(error) }];
+          return [
+            { instancePath: '', schemaPath: '#', keyword: 'meta', params: {}, message: errorMessage(error) },
+          ];
         }
       });
     },
@@ -71,7 +78,10 @@ export function createManifestSchemas(): ManifestSchemas {
           ajv.compile(schema);
         } catch (thrown) {
           const missingRef = (thrown as { missingRef?: unknown }).missingRef;
-          error = { message: errorMessage(thrown), ...(typeof missingRef === 'string' ? { missingRef } : {}) };
+          error = {
+            message: errorMessage(thrown),
+            ...(typeof missingRef === 'string' ? { missingRef } : {}),
+          };
         } finally {
           try {
             ajv.removeSchema(schema);

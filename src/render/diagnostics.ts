@@ -15,6 +15,7 @@ export interface TextOptions {
 
 const ANSI = {
   bold: '\u001b[1m',
+  underline: '\u001b[4m',
   red: '\u001b[31m',
   yellow: '\u001b[33m',
   blue: '\u001b[34m',
@@ -26,26 +27,32 @@ const ANSI = {
 
 type Paint = (style: keyof typeof ANSI | (keyof typeof ANSI)[], text: string) => string;
 
-const painter = (color: boolean): Paint => (style, text) =>
-  color ? `${(Array.isArray(style) ? style : [style]).map((s) => ANSI[s]).join('')}${text}${ANSI.reset}` : text;
+const painter =
+  (color: boolean): Paint =>
+  (style, text) =>
+    color
+      ? `${(Array.isArray(style) ? style : [style]).map((s) => ANSI[s]).join('')}${text}${ANSI.reset}`
+      : text;
 
 export function renderDiagnostics(diagnostics: readonly Diagnostic[], options: TextOptions): string {
   const paint = painter(options.color);
   const blocks: string[] = [];
   let currentFile: string | undefined;
   for (const diagnostic of diagnostics) {
+    const block = renderOne(diagnostic, options.sources?.get(diagnostic.file ?? ''), paint);
     if (diagnostic.file !== undefined && diagnostic.file !== currentFile) {
       currentFile = diagnostic.file;
-      blocks.push(paint(['bold'], diagnostic.file));
-    }
-    blocks.push(renderOne(diagnostic, options.sources?.get(diagnostic.file ?? ''), paint));
+      blocks.push(`${paint(['bold', 'underline'], diagnostic.file)}\n${block}`);
+    } else blocks.push(block);
   }
-  return blocks.length === 0 ? '' : `${blocks.join('\n')}\n`;
+  return blocks.length === 0 ? '' : `${blocks.join('\n\n')}\n`;
 }
 
 function renderOne(d: Diagnostic, source: string | undefined, paint: Paint): string {
   const tone = d.severity === 'error' ? 'red' : 'yellow';
-  const lines = [`${paint([tone, 'bold'], `${d.severity}[${d.code}]`)}${paint('bold', `: ${singleLine(d.message)}`)}`];
+  const lines = [
+    `${paint([tone, 'bold'], `${d.severity}[${d.code}]`)}${paint('bold', `: ${singleLine(d.message)}`)}`,
+  ];
   if (d.file !== undefined) {
     const where = d.line !== undefined ? `${d.file}:${d.line}:${d.column ?? 1}` : d.file;
     const excerpt = d.line !== undefined && source !== undefined ? sourceLine(source, d.line) : undefined;
@@ -57,7 +64,9 @@ function renderOne(d: Diagnostic, source: string | undefined, paint: Paint): str
       const before = excerpt.slice(0, column - 1).replace(/[^\t]/g, ' ');
       lines.push(`${pad} ${paint('blue', '|')}`);
       lines.push(`${paint('blue', `${d.line} |`)} ${excerpt}`);
-      lines.push(`${pad} ${paint('blue', '|')} ${before}${paint([tone, 'bold'], '^'.repeat(tokenLength(excerpt, column - 1)))}`);
+      lines.push(
+        `${pad} ${paint('blue', '|')} ${before}${paint([tone, 'bold'], '^'.repeat(tokenLength(excerpt, column - 1)))}`,
+      );
     }
     if (d.hint) lines.push(`${pad} ${paint('blue', '=')} ${paint('cyan', `hint: ${singleLine(d.hint)}`)}`);
   } else if (d.hint) {
@@ -163,7 +172,10 @@ export function renderValidationSummary(summary: ValidationSummary): string {
     return `${paint(['green', 'bold'], '✓')} ${count(summary.taskCount, 'task')} in ${count(summary.fileCount, 'file')} ${verb} valid${note}\n`;
   }
   const files = new Set(summary.diagnostics.map((d) => d.file ?? '')).size;
-  const parts = [errors > 0 ? count(errors, 'error') : '', warnings > 0 ? count(warnings, 'warning') : ''].filter(Boolean);
+  const parts = [
+    errors > 0 ? count(errors, 'error') : '',
+    warnings > 0 ? count(warnings, 'warning') : '',
+  ].filter(Boolean);
   const strictNote = errors === 0 ? ' (--strict)' : '';
   return `${paint(['red', 'bold'], '✗')} ${parts.join(', ')} in ${count(files, 'file')}${strictNote}\n`;
 }

@@ -31,7 +31,9 @@ export function driftReportOf(plan: Plan, lockIds: Readonly<Record<string, strin
       const id = change.id ?? lockIds[change.fromKey ?? change.key] ?? '';
       report.vanished.push(withSource({ key: change.key, id }, source));
     } else if (change.drift && change.id !== undefined) {
-      report.drifted.push(withSource({ key: change.key, id: change.id, fields: driftedFields(change) }, source));
+      report.drifted.push(
+        withSource({ key: change.key, id: change.id, fields: driftedFields(change) }, source),
+      );
     }
   }
   return report;
@@ -55,28 +57,47 @@ function withSource<T extends object>(item: T, source: string | undefined): T & 
 export const renderDriftJson = (report: DriftReport): string => `${stableStringify(report, 2)}\n`;
 
 export function renderDriftText(report: DriftReport, options: { color?: boolean } = {}): string {
-  const paint = options.color ? (code: string, text: string) => `\u001b[${code}m${text}\u001b[0m` : (_: string, t: string) => t;
+  const paint = options.color
+    ? (code: string, text: string) => `\u001b[${code}m${text}\u001b[0m`
+    : (_: string, t: string) => t;
   const lines: string[] = [];
   for (const task of report.drifted) {
-    lines.push(`${paint('33;1', '~ drifted')} ${paint('1', task.key)} (${task.id})${task.source ? `  ${paint('2', task.source)}` : ''}`);
-    if (task.fields.length === 0) lines.push('    (the deletion planned for it would lose changes made outside titan)');
+    lines.push(
+      `${paint('33;1', '~ drifted')} ${paint('1', task.key)} (${task.id})${task.source ? `  ${paint('2', task.source)}` : ''}`,
+    );
+    if (task.fields.length === 0)
+      lines.push('    (the deletion planned for it would lose changes made outside titan)');
     for (const field of task.fields) {
-      const asChange = { field: field.field, before: field.manifest, after: field.live, sensitive: field.sensitive, notes: [] };
+      const asChange = {
+        field: field.field,
+        before: field.manifest,
+        after: field.live,
+        sensitive: field.sensitive,
+        notes: [],
+      };
       if (isBlockField(asChange)) {
         lines.push(`    ${field.field} (manifest -> live)`);
         for (const line of unifiedDiffLines(field.manifest, field.live)) lines.push(`      ${line}`);
       } else {
-        lines.push(`    ${field.field.padEnd(16)}manifest ${inlineValue(field.manifest)} · live ${inlineValue(field.live)}`);
+        lines.push(
+          `    ${field.field.padEnd(16)}manifest ${inlineValue(field.manifest)} · live ${inlineValue(field.live)}`,
+        );
       }
     }
     lines.push('');
   }
   for (const task of report.vanished) {
-    lines.push(`${paint('31;1', '! vanished')} ${paint('1', task.key)} (${task.id})${task.source ? `  ${paint('2', task.source)}` : ''}`);
+    lines.push(
+      `${paint('31;1', '! vanished')} ${paint('1', task.key)} (${task.id})${task.source ? `  ${paint('2', task.source)}` : ''}`,
+    );
     lines.push('    the managed task is gone from the service (deleted outside titan?)', '');
   }
-  if (report.drifted.length === 0 && report.vanished.length === 0) {
-    lines.push(`No drift: ${plural(report.managed, 'managed task')} match${report.managed === 1 ? 'es' : ''} what titan last applied.`);
+  if (report.managed === 0) {
+    lines.push('No drift: titan manages no task here yet (titan.lock is empty or missing).');
+  } else if (report.drifted.length === 0 && report.vanished.length === 0) {
+    lines.push(
+      `No drift: ${plural(report.managed, 'managed task')} match${report.managed === 1 ? 'es' : ''} what titan last applied.`,
+    );
   } else {
     const parts = [];
     if (report.drifted.length > 0) parts.push(`${report.drifted.length} changed outside titan`);

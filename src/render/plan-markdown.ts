@@ -8,7 +8,13 @@
  * so a manifest cannot inject markup into the comment.
  */
 import type { JsonValue } from '../core/json.js';
-import { isBreaking, isDestructive, type FieldChange, type Plan, type PlannedChange } from '../core/plan/model.js';
+import {
+  isBreaking,
+  isDestructive,
+  type FieldChange,
+  type Plan,
+  type PlannedChange,
+} from '../core/plan/model.js';
 import {
   blockText,
   headline,
@@ -65,7 +71,8 @@ export function renderPlanMarkdown(plan: Plan, options: MarkdownRenderOptions = 
 }
 
 function headSection(plan: Plan, budget: number): string {
-  const lines = [PLAN_MARKER, '### titan plan', '', `**${escapeHtml(renderSummaryLine(plan))}**`, ''];
+  const summary = escapeHtml(renderSummaryLine(plan)).replace(/[*`[\]\\]/g, '\\$&');
+  const lines = [PLAN_MARKER, '### titan plan', '', `**${summary}**`, ''];
   for (const refusal of plan.refusals) {
     lines.push('> [!CAUTION]', `> **${escapeHtml(refusal.message)}**`, `> ${escapeHtml(refusal.hint)}`, '');
   }
@@ -105,7 +112,9 @@ function destructiveItem(change: PlannedChange): string {
 function breakingItem(change: PlannedChange): string {
   const reasons = change.fields
     .filter((field) => field.compatibility === 'breaking')
-    .flatMap((field) => field.notes.filter((note) => note.startsWith('breaking: ')).map((note) => note.slice(10)));
+    .flatMap((field) =>
+      field.notes.filter((note) => note.startsWith('breaking: ')).map((note) => note.slice(10)),
+    );
   return `- **breaking output_schema** in ${code(change.key)}: ${reasons.map(escapeHtml).join('; ')}`;
 }
 
@@ -129,7 +138,9 @@ function detailsBlock(change: PlannedChange, compact = false): string {
     (head.id ? ` (<code>${escapeHtml(head.id)}</code>)` : '') +
     (tags.length > 0 ? ` · ${escapeHtml(tags.join(' · '))}` : '') +
     (where ? ` · <code>${escapeHtml(where)}</code>` : '');
-  const body = compact ? ['_Details omitted to keep this comment within the size limit._'] : changeBody(change);
+  const body = compact
+    ? ['_Details omitted to keep this comment within the size limit._']
+    : changeBody(change);
   let text = `<details><summary>${summary}</summary>\n\n${body.join('\n')}\n\n</details>\n`;
   if (text.length > BLOCK_LIMIT) {
     text = `${text.slice(0, BLOCK_LIMIT - 200).replace(/\n[^\n]*$/, '')}\n${closeFences(text.slice(0, BLOCK_LIMIT - 200))}\n_… cut: this change is too long for a comment; see \`titan plan\` for all of it._\n\n</details>\n`;
@@ -151,12 +162,19 @@ function changeBody(change: PlannedChange): string[] {
   const creating = change.action === 'create';
   const inline = change.fields.filter((field) => !isBlockField(field));
   if (inline.length > 0) {
-    lines.push(creating ? '| field | value |' : '| field | before | after |', creating ? '|---|---|' : '|---|---|---|');
+    lines.push(
+      creating ? '| field | value |' : '| field | before | after |',
+      creating ? '|---|---|' : '|---|---|---|',
+    );
     for (const field of inline) {
       const notes = field.notes.map((note) => escapeHtml(note.replace(/ -> /g, ' → '))).join('<br>');
       const cells = creating
         ? [code(field.field), cellValue(field.after) + (notes ? `<br>${notes}` : '')]
-        : [code(field.field), cellValue(field.before), cellValue(field.after) + (notes ? `<br>${notes}` : '')];
+        : [
+            code(field.field),
+            cellValue(field.before),
+            cellValue(field.after) + (notes ? `<br>${notes}` : ''),
+          ];
       lines.push(`| ${cells.join(' | ')} |`);
     }
     lines.push('');
@@ -169,7 +187,11 @@ function changeBody(change: PlannedChange): string[] {
 
 function blockField(field: FieldChange, creating: boolean): string[] {
   const verdict =
-    field.compatibility === 'breaking' ? ' · ⚠️ **breaking**' : field.compatibility === 'compatible' ? ' · compatible' : '';
+    field.compatibility === 'breaking'
+      ? ' · ⚠️ **breaking**'
+      : field.compatibility === 'compatible'
+        ? ' · compatible'
+        : '';
   const lines = [`**${escapeHtml(field.field)}**${verdict}`];
   if (field.notes.length > 0) lines.push('', ...field.notes.map((note) => `- ${escapeHtml(note)}`));
   const body = creating
@@ -186,11 +208,7 @@ const cellValue = (value: JsonValue | undefined): string => code(inlineValue(val
 const code = (text: string): string => `<code>${escapeHtml(text).replace(/\|/g, '&#124;')}</code>`;
 
 export function escapeHtml(text: string): string {
-  return text
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/\r?\n/g, ' ');
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\r?\n/g, ' ');
 }
 
 /** A fenced block whose fence is longer than any backtick run inside. */

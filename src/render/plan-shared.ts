@@ -42,7 +42,8 @@ export function renderSummaryLine(plan: Plan): string {
   if (summary.breaking > 0) {
     parts.push(`${summary.breaking} breaking output_schema change${summary.breaking > 1 ? 's' : ''}`);
   }
-  if (summary.runsPerDayDelta !== 0) parts.push(`schedules ${formatRunsPerDay(summary.runsPerDayDelta, true)} runs/day`);
+  if (summary.runsPerDayDelta !== 0)
+    parts.push(`schedules ${formatRunsPerDay(summary.runsPerDayDelta, true)} runs/day`);
   if (summary.drifted > 0) parts.push(`${summary.drifted} drifted`);
   if (plan.options.targets.length > 0) parts.push(`targeted: ${plan.options.targets.join(', ')}`);
   return parts.join(' · ');
@@ -54,11 +55,15 @@ export function renderFooterLines(plan: Plan): string[] {
   const parts: string[] = [];
   if (plan.summary.noop > 0) parts.push(`${plan.summary.noop} unchanged`);
   if (plan.unmanaged > 0) {
-    parts.push(`${plan.unmanaged} unmanaged task${plan.unmanaged > 1 ? 's' : ''} not shown; see \`titan import\``);
+    parts.push(
+      `${plan.unmanaged} unmanaged task${plan.unmanaged > 1 ? 's' : ''} not shown; see \`titan import\``,
+    );
   }
   if (parts.length > 0) lines.push(`${parts.join(' · ')}.`);
   if (plan.options.targets.length > 0) {
-    lines.push(`This plan is targeted (--target ${plan.options.targets.join(', --target ')}): other tasks were not considered.`);
+    lines.push(
+      `This plan is targeted (--target ${plan.options.targets.join(', --target ')}): other tasks were not considered.`,
+    );
   }
   return lines;
 }
@@ -68,12 +73,21 @@ export function visibleChanges(plan: Plan, priorityFirst: boolean): PlannedChang
   const shown = plan.changes.filter((change) => change.action !== 'noop');
   if (!priorityFirst) return shown;
   const rank = (change: PlannedChange): number => (isDestructive(change) ? 0 : isBreaking(change) ? 1 : 2);
-  return shown.map((change, index) => ({ change, index })).sort((a, b) => rank(a.change) - rank(b.change) || a.index - b.index).map((x) => x.change);
+  return shown
+    .map((change, index) => ({ change, index }))
+    .sort((a, b) => rank(a.change) - rank(b.change) || a.index - b.index)
+    .map((x) => x.change);
 }
 
 /** The headline of a change: `~ update key (id)`, `→ move old → new (id)`. */
-export function headline(change: PlannedChange): { symbol: string; verb: string; subject: string; id?: string } {
-  const subject = change.action === 'move' && change.fromKey ? `${change.fromKey} → ${change.key}` : change.key;
+export function headline(change: PlannedChange): {
+  symbol: string;
+  verb: string;
+  subject: string;
+  id?: string;
+} {
+  const subject =
+    change.action === 'move' && change.fromKey ? `${change.fromKey} → ${change.key}` : change.key;
   const out: { symbol: string; verb: string; subject: string; id?: string } = {
     symbol: ACTION_SYMBOL[change.action],
     verb: change.action,
@@ -107,7 +121,9 @@ export function inlineValue(value: JsonValue | undefined): string {
 export function isBlockField(field: FieldChange): boolean {
   if (BLOCK_FIELDS.has(field.field)) return true;
   return [field.before, field.after].some(
-    (value) => value !== undefined && (inlineValue(value).length > INLINE_LIMIT || (typeof value === 'string' && value.includes('\n'))),
+    (value) =>
+      value !== undefined &&
+      (inlineValue(value).length > INLINE_LIMIT || (typeof value === 'string' && value.includes('\n'))),
   );
 }
 
@@ -120,9 +136,17 @@ export function blockText(value: JsonValue | undefined): string {
 
 /** Unified diff hunks (`@@ … @@`, ` `, `-`, `+` lines) between two values' block texts. */
 export function unifiedDiffLines(before: JsonValue | undefined, after: JsonValue | undefined): string[] {
-  const patch = structuredPatch('before', 'after', blockText(before), blockText(after), undefined, undefined, {
-    context: 3,
-  });
+  const patch = structuredPatch(
+    'before',
+    'after',
+    blockText(before),
+    blockText(after),
+    undefined,
+    undefined,
+    {
+      context: 3,
+    },
+  );
   const lines: string[] = [];
   for (const hunk of patch.hunks) {
     lines.push(`@@ -${hunk.oldStart},${hunk.oldLines} +${hunk.newStart},${hunk.newLines} @@`);

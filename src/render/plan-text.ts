@@ -1,6 +1,7 @@
 /**
- * The plan for a terminal: one block per change (noops hidden), field diffs a person can read, warnings and
- * refusals, then the summary line. Pure; colour only when asked for.
+ * The plan for a terminal: one block per change (noops hidden), field diffs a person can read, warnings, then the
+ * summary line. Pure; colour only when asked for. Refusals are not repeated here: the command reports them as its
+ * error (stderr, exit 4).
  */
 import type { JsonValue } from '../core/json.js';
 import type { ChangeAction, FieldChange, Plan, PlannedChange } from '../core/plan/model.js';
@@ -37,16 +38,15 @@ const NAME_WIDTH = 16;
 const BLOCK_INDENT = `${FIELD_INDENT}  `;
 
 export function renderPlanText(plan: Plan, options: TextRenderOptions = {}): string {
-  const paint: Paint = options.color ? (code, text) => `\u001b[${code}m${text}\u001b[0m` : (_code, text) => text;
+  const paint: Paint = options.color
+    ? (code, text) => `\u001b[${code}m${text}\u001b[0m`
+    : (_code, text) => text;
   const out: string[] = [];
   for (const change of visibleChanges(plan, false)) {
     out.push(...renderChange(change, paint), '');
   }
   if (plan.warnings.length > 0) {
     out.push(paint('33', 'Warnings:'), ...plan.warnings.map((w) => `  ! ${w}`), '');
-  }
-  for (const refusal of plan.refusals) {
-    out.push(paint('31;1', `Refused: ${refusal.message}`), `  ${refusal.hint}`, '');
   }
   out.push(paint('1', renderSummaryLine(plan)), ...renderFooterLines(plan));
   return `${out.join('\n')}\n`;
@@ -60,13 +60,19 @@ function renderChange(change: PlannedChange, paint: Paint): string[] {
   const where = sourceText(change);
   if (where !== undefined) title += `  ${paint('2', where)}`;
   const lines = [title];
-  const flags = [change.protect ? 'protected' : '', change.drift ? 'drifted' : '', change.vanished ? 'vanished' : '']
+  const flags = [
+    change.protect ? 'protected' : '',
+    change.drift ? 'drifted' : '',
+    change.vanished ? 'vanished' : '',
+  ]
     .filter(Boolean)
     .join(', ');
   if (flags) lines.push(`${FIELD_INDENT}${paint('2', `[${flags}]`)}`);
   for (const warning of change.warnings) lines.push(`${FIELD_INDENT}${paint('33', `! ${warning}`)}`);
   if (change.action === 'adopt') {
-    lines.push(`${FIELD_INDENT}an unmanaged live task equals the manifest: titan records its id (no API write)`);
+    lines.push(
+      `${FIELD_INDENT}an unmanaged live task equals the manifest: titan records its id (no API write)`,
+    );
   }
   if (change.action === 'delete' && !change.vanished) {
     lines.push(`${FIELD_INDENT}${pad('name')}${JSON.stringify(change.name)}`);
@@ -81,19 +87,28 @@ function renderField(field: FieldChange, creating: boolean, paint: Paint): strin
   const label = `${FIELD_INDENT}${pad(field.field)}`;
   const verdict = field.compatibility === 'breaking' ? paint('31;1', 'BREAKING') : undefined;
   if (!isBlockField(field)) {
-    const value = creating ? inlineValue(field.after) : `${inlineValue(field.before)} -> ${inlineValue(field.after)}`;
+    const value = creating
+      ? inlineValue(field.after)
+      : `${inlineValue(field.before)} -> ${inlineValue(field.after)}`;
     lines.push(`${label}${value}${verdict ? `  ${verdict}` : ''}`);
   } else {
     lines.push(`${label}${verdict ?? (creating ? '' : changeWord(field.before, field.after))}`.trimEnd());
   }
-  for (const note of field.notes) lines.push(`${FIELD_INDENT}${' '.repeat(NAME_WIDTH)}${noteColor(note, paint)}`);
+  for (const note of field.notes)
+    lines.push(`${FIELD_INDENT}${' '.repeat(NAME_WIDTH)}${noteColor(note, paint)}`);
   if (isBlockField(field)) lines.push(...blockLines(field, creating, paint));
   return lines;
 }
 
 function blockLines(field: FieldChange, creating: boolean, paint: Paint): string[] {
-  if (creating) return blockText(field.after).replace(/\n$/, '').split('\n').map((line) => `${BLOCK_INDENT}${line}`);
-  return unifiedDiffLines(field.before, field.after).map((line) => `${BLOCK_INDENT}${colorDiffLine(line, paint)}`);
+  if (creating)
+    return blockText(field.after)
+      .replace(/\n$/, '')
+      .split('\n')
+      .map((line) => `${BLOCK_INDENT}${line}`);
+  return unifiedDiffLines(field.before, field.after).map(
+    (line) => `${BLOCK_INDENT}${colorDiffLine(line, paint)}`,
+  );
 }
 
 const changeWord = (before: JsonValue | undefined, after: JsonValue | undefined): string =>

@@ -4,7 +4,7 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -62,9 +62,13 @@ export interface Workspace {
   commitAll(message: string): void;
 }
 
-/** A temporary git repository with `tasks/` for manifests and `.titan/` ignored. */
-export function createWorkspace(prefix = 'titan-apply-'): Workspace {
-  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+/**
+ * A temporary git repository with `tasks/` for manifests and `.titan/` ignored. `inMemory` puts it on tmpfs when
+ * the machine has one: a SIGKILL leaves the page cache intact, so crash tests lose nothing by skipping the disk.
+ */
+export function createWorkspace(prefix = 'titan-apply-', inMemory = false): Workspace {
+  const base = inMemory && existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
+  const dir = mkdtempSync(path.join(base, prefix));
   const git = (...args: string[]): string =>
     execFileSync('git', ['-c', 'user.email=ci@example.com', '-c', 'user.name=CI', ...args], {
       cwd: dir,
@@ -140,12 +144,13 @@ export async function applyInProcess(
   ws: Workspace,
   emulator: Emulator,
   options: Partial<ApplyOptions> = {},
+  client: TaskServiceClient = clientFor(emulator),
 ): Promise<{ code: number; output: string }> {
   const out = sink();
   let output = '';
   out.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
   const deps: ApplyDeps = {
-    client: clientFor(emulator),
+    client,
     origin: emulator.url,
     workspace: resolveWorkspace([], ws.dir),
     cwd: ws.dir,

@@ -138,10 +138,11 @@ describe('under GitHub Actions', () => {
     const dir = copyExample('product-monitoring');
     const file = path.join(dir, 'tasks/competitors.yaml');
     const text = readFileSync(file, 'utf8');
-    writeFileSync(
-      file,
-      text.replace('schedule: "45 */6 * * *"', 'schedule: "45 */6 * *"').replace('[GB]', '[XX]'),
-    );
+    const broken = text
+      .replace(/schedule: (['"])45 \*\/6 \* \* \*\1/, "schedule: '45 */6 * *'")
+      .replace('[GB]', '[XX]');
+    expect(broken).toContain("schedule: '45 */6 * *'");
+    writeFileSync(file, broken);
     const result = await runTitan(['validate'], { cwd: dir, env: cleanEnv({ GITHUB_ACTIONS: 'true' }) });
     expect(result.code, describeRun(result)).toBe(3);
     const annotations = (result.stdout + result.stderr)
@@ -150,7 +151,7 @@ describe('under GitHub Actions', () => {
     const at = (line: number) =>
       new RegExp(`^::error file=(\\./)?tasks/competitors\\.yaml,line=${line},col=\\d+[^:]*::`);
     expect(
-      annotations.some((a) => at(lineOf(file, 'schedule: "45 */6 * *"')).test(a)),
+      annotations.some((a) => at(lineOf(file, "schedule: '45 */6 * *'")).test(a)),
       annotations.join('\n'),
     ).toBe(true);
     expect(
@@ -189,8 +190,11 @@ describe('under GitHub Actions', () => {
           `^::warning file=(\\./)?${file.replace(/[./]/g, '\\$&')}${line ? `,line=${line}\\b` : ''}`,
         ).test(w),
       );
-    expect(warnedAt('tasks/prices.yaml', lineOf(prices, 'output_schema')), warnings.join('\n')).toBe(true);
-    expect(warnedAt('tasks/competitors.yaml'), warnings.join('\n')).toBe(true);
+    // Each warning points at the start of the task's manifest document.
+    expect(warnedAt('tasks/prices.yaml', lineOf(prices, 'apiVersion')), warnings.join('\n')).toBe(true);
+    expect(warnedAt('tasks/competitors.yaml', 4), warnings.join('\n')).toBe(true);
+    expect(warnedAt('tasks/competitors.yaml', 23), warnings.join('\n')).toBe(true);
+    expect(warnings.filter((w) => /breaking/i.test(w))).toHaveLength(3);
     expect(warnedAt('tasks/reviews.yaml'), warnings.join('\n')).toBe(true);
 
     const summary = readFileSync(summaryFile, 'utf8');

@@ -73,7 +73,12 @@ describe('titan init', () => {
     for (const part of ['dist', 'schemas', 'examples', 'package.json']) {
       cpSync(path.join(REPO_ROOT, part), path.join(installed, part), { recursive: true });
     }
-    const result = await runCommand(process.execPath, [path.join(installed, 'dist/titan.js'), 'init'], dir, cleanEnv());
+    const result = await runCommand(
+      process.execPath,
+      [path.join(installed, 'dist/titan.js'), 'init'],
+      dir,
+      cleanEnv(),
+    );
     expect(result.code, describeRun(result)).toBe(0);
     const first = readFileSync(path.join(dir, MANIFEST), 'utf8').split('\n')[0];
     expect(first).toBe('# yaml-language-server: $schema=../node_modules/titan/schemas/manifest.schema.json');

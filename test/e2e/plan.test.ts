@@ -53,7 +53,8 @@ async function api(emulator: Emulator, method: string, route: string, body?: unk
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const answer = (await response.json()) as { success: boolean; data: JsonObject };
-  if (!response.ok || !answer.success) throw new Error(`${method} ${route}: ${response.status} ${JSON.stringify(answer)}`);
+  if (!response.ok || !answer.success)
+    throw new Error(`${method} ${route}: ${response.status} ${JSON.stringify(answer)}`);
   return answer.data;
 }
 
@@ -63,7 +64,11 @@ async function seed(emulator: Emulator, spec: TaskSpec): Promise<{ id: string; u
   return { id: String(task.id), updated_at: String(task.updated_at) };
 }
 
-const lockEntry = (spec: TaskSpec, seeded: { id: string; updated_at: string }, extra: Partial<LockEntry> = {}): LockEntry => ({
+const lockEntry = (
+  spec: TaskSpec,
+  seeded: { id: string; updated_at: string },
+  extra: Partial<LockEntry> = {},
+): LockEntry => ({
   id: seeded.id,
   digest: appliedDigest(spec),
   updated_at: seeded.updated_at,
@@ -77,11 +82,21 @@ function writeLock(dir: string, origin: string, tasks: Record<string, LockEntry>
   writeFileSync(path.join(dir, 'titan.lock'), `${JSON.stringify(lock, null, 2)}\n`);
 }
 
-const plan = (emulator: Emulator, dir: string, args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<CliResult> =>
-  runTitan(['plan', ...args], { cwd: dir, env: cleanEnv({ TITAN_API_URL: emulator.url, TITAN_TOKEN: emulator.token, ...env }) });
+const plan = (
+  emulator: Emulator,
+  dir: string,
+  args: string[] = [],
+  env: NodeJS.ProcessEnv = {},
+): Promise<CliResult> =>
+  runTitan(['plan', ...args], {
+    cwd: dir,
+    env: cleanEnv({ TITAN_API_URL: emulator.url, TITAN_TOKEN: emulator.token, ...env }),
+  });
 
 const decisions = (p: Plan): string[] =>
-  p.changes.map((c) => `${c.action} ${c.key}${c.fromKey ? ` from ${c.fromKey}` : ''}${c.vanished ? ' (vanished)' : ''}`);
+  p.changes.map(
+    (c) => `${c.action} ${c.key}${c.fromKey ? ` from ${c.fromKey}` : ''}${c.vanished ? ' (vanished)' : ''}`,
+  );
 
 describe.each([
   { listItems: 'full', listDeleted: false },
@@ -174,7 +189,6 @@ describe('titan plan options and outputs', () => {
   afterAll(() => emulator.close());
 
   const secretTask = taskSpec('Partner sync', {
-    urls: undefined,
     objective: undefined,
     output_schema: undefined,
     action_type: 'api_call',
@@ -193,7 +207,10 @@ describe('titan plan options and outputs', () => {
     expect(text).not.toContain('pk-live-123456');
     const validate = new Ajv2020({ strict: true }).compile(planSchema);
     expect(validate(JSON.parse(text)), JSON.stringify(validate.errors)).toBe(true);
-    expect(JSON.parse(text)).toMatchObject({ manifests: { paths: ['.'], files: ['sync.yaml'] }, origin: emulator.url });
+    expect(JSON.parse(text)).toMatchObject({
+      manifests: { paths: ['.'], files: ['sync.yaml'] },
+      origin: emulator.url,
+    });
     const json = await plan(emulator, dir, ['--format', 'json'], env);
     expect(json.stdout).toBe(text);
     const markdown = await plan(emulator, dir, ['--format', 'markdown'], env);
@@ -201,7 +218,9 @@ describe('titan plan options and outputs', () => {
   });
 
   it('is byte-identical from one run to the next', async () => {
-    const dir = workspace({ 'a.yaml': manifest('a', taskSpec('A', { execution_type: 'scheduled', schedule: '*/20 * * * *' })) });
+    const dir = workspace({
+      'a.yaml': manifest('a', taskSpec('A', { execution_type: 'scheduled', schedule: '*/20 * * * *' })),
+    });
     const one = await plan(emulator, dir, ['--format', 'markdown']);
     const two = await plan(emulator, dir, ['--format', 'markdown']);
     expect(one.stdout).toBe(two.stdout);
@@ -213,15 +232,22 @@ describe('titan plan options and outputs', () => {
     const seeded = await seed(emulator, before);
     const old = await seed(emulator, taskSpec('Old'));
     const after = { ...before, output_schema: { type: 'object', properties: { title: { type: 'string' } } } };
-    const dir = workspace({ 'tasks.yaml': manifest('schema', after) + '---\n' + manifest('keep', taskSpec('Keep')) });
+    const dir = workspace({
+      'tasks.yaml': manifest('schema', after) + '---\n' + manifest('keep', taskSpec('Keep')),
+    });
     writeLock(dir, emulator.url, {
       schema: lockEntry(before, seeded),
       old: lockEntry(taskSpec('Old'), old, { file: 'old.yaml' }),
     });
     const summaryFile = path.join(dir, 'summary.md');
-    const result = await plan(emulator, dir, [], { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: summaryFile });
+    const result = await plan(emulator, dir, [], {
+      GITHUB_ACTIONS: 'true',
+      GITHUB_STEP_SUMMARY: summaryFile,
+    });
     expect(result.code, describeRun(result)).toBe(0);
-    expect(result.stderr).toContain('::warning file=old.yaml,title=titan plan deletes old::titan plan deletes task old');
+    expect(result.stderr).toContain(
+      '::warning file=old.yaml,title=titan plan deletes old::titan plan deletes task old',
+    );
     expect(result.stderr).toContain(
       '::warning file=tasks.yaml,line=1,title=Breaking output_schema change in schema::property `price` removed',
     );
@@ -244,12 +270,15 @@ describe('titan plan options and outputs', () => {
 
   it('refuses a mass delete without --allow-mass-delete', async () => {
     const tasks: Record<string, LockEntry> = {};
-    for (let i = 0; i < 3; i += 1) tasks[`t-${i}`] = lockEntry(taskSpec(`T${i}`), await seed(emulator, taskSpec(`T${i}`)));
+    for (let i = 0; i < 3; i += 1)
+      tasks[`t-${i}`] = lockEntry(taskSpec(`T${i}`), await seed(emulator, taskSpec(`T${i}`)));
     const dir = workspace({});
     writeLock(dir, emulator.url, tasks);
     const refused = await plan(emulator, dir);
     expect(refused.code, describeRun(refused)).toBe(4);
-    expect(refused.stderr).toContain('Refusing to delete every managed task (3): the plan would empty the workspace.');
+    expect(refused.stderr).toContain(
+      'Refusing to delete every managed task (3): the plan would empty the workspace.',
+    );
     expect(refused.stderr).toContain('--allow-mass-delete');
     const allowed = await plan(emulator, dir, ['--allow-mass-delete', '--detailed-exitcode']);
     expect(allowed.code, describeRun(allowed)).toBe(2);
@@ -257,7 +286,10 @@ describe('titan plan options and outputs', () => {
 
   it('limits the plan with --target and says so', async () => {
     const dir = workspace({
-      'tasks.yaml': manifest('a', taskSpec('A'), { labels: { team: 'pricing' } }) + '---\n' + manifest('b', taskSpec('B')),
+      'tasks.yaml':
+        manifest('a', taskSpec('A'), { labels: { team: 'pricing' } }) +
+        '---\n' +
+        manifest('b', taskSpec('B')),
     });
     const result = await plan(emulator, dir, ['--target', 'label:team=pricing']);
     expect(result.code, describeRun(result)).toBe(0);
@@ -267,7 +299,9 @@ describe('titan plan options and outputs', () => {
   });
 
   it('invalid manifests: diagnostics on stderr, exit 3, nothing read from the service', async () => {
-    const dir = workspace({ 'bad.yaml': 'apiVersion: titan/v1\nkind: Task\nmetadata: {name: bad}\nspec: {name: x}\n' });
+    const dir = workspace({
+      'bad.yaml': 'apiVersion: titan/v1\nkind: Task\nmetadata: {name: bad}\nspec: {name: x}\n',
+    });
     emulator.resetStats();
     const result = await plan(emulator, dir);
     expect(result.code, describeRun(result)).toBe(3);
@@ -285,7 +319,10 @@ describe('titan plan options and outputs', () => {
   });
 
   it('a failed read fails the plan (exit 1) and prints no plan', async () => {
-    const readless = await startEmulator({ scheduler: false, tokens: [{ token: 'no-read-scope', scopes: ['executions:read'] }] });
+    const readless = await startEmulator({
+      scheduler: false,
+      tokens: [{ token: 'no-read-scope', scopes: ['executions:read'] }],
+    });
     try {
       const dir = workspace({ 'a.yaml': manifest('a', taskSpec('A')) });
       const result = await runTitan(['plan'], {
@@ -342,7 +379,7 @@ describe('titan drift', () => {
           fields: [{ field: 'proxy_locations', manifest: ['US'], live: ['US', 'FR'], sensitive: false }],
         },
       ],
-      vanished: [{ key: 'b', id: seededB.id, source: 'tasks.yaml:7' }],
+      vanished: [{ key: 'b', id: seededB.id, source: 'tasks.yaml:6' }],
     });
   });
 });

@@ -86,20 +86,26 @@ describe('the README tutorial', () => {
   });
 });
 
-/** `titan …` lines of every shell block, with `$ ` prompts and trailing comments removed. */
+/** `titan …` command lines: in shell blocks (prompts and comments removed) and in inline code spans. */
 function titanCommandLines(): { line: number; words: string[] }[] {
   const found: { line: number; words: string[] }[] = [];
+  const add = (line: number, text: string) => {
+    const command = text
+      .trim()
+      .replace(/^\$ /, '')
+      .replace(/\s+#.*$/, '');
+    if (command.startsWith('titan ')) found.push({ line, words: command.split(/\s+/).slice(1) });
+  };
   for (const block of shellBlocks(README)) {
     for (const raw of block.code.replace(/\\\n\s*/g, ' ').split('\n')) {
-      for (const part of raw.split(/&&|\|\||;|\|/)) {
-        const text = part
-          .trim()
-          .replace(/^\$ /, '')
-          .replace(/\s+#.*$/, '');
-        if (text.startsWith('titan ')) found.push({ line: block.line, words: text.split(/\s+/).slice(1) });
-      }
+      for (const part of raw.split(/&&|\|\||;|\|/)) add(block.line, part);
     }
   }
+  README.split('\n').forEach((text, index) => {
+    if (text.startsWith('```') || text.startsWith('    ')) return;
+    for (const match of text.matchAll(/`(titan [^`]+)`/g))
+      add(index + 1, (match[1] ?? '').replace(/\\\|/g, '|'));
+  });
   return found;
 }
 
@@ -118,31 +124,37 @@ describe('every titan command line in the README', () => {
     }
     return entry;
   };
-  const topLevel = () => help([]).text;
 
   it('names an existing command and options that command has', () => {
     const lines = titanCommandLines();
-    expect(lines.length).toBeGreaterThan(20);
+    expect(lines.length).toBeGreaterThan(40);
     const problems: string[] = [];
     for (const { line, words } of lines) {
-      const command = [words[0] ?? ''];
-      if (!new RegExp(`^\\s+titan ${command[0]}\\b`, 'm').test(topLevel())) {
-        problems.push(`README.md:${line}: no command "titan ${command[0]}"`);
-        continue;
-      }
-      // A nested command (titan state list, titan executions get …) when the parent's help lists it.
-      const second = words[1];
-      if (
-        second &&
-        /^[a-z-]+$/.test(second) &&
-        new RegExp(`titan ${command[0]} ${second}\\b`).test(help(command).text)
-      ) {
-        command.push(second);
+      const first = words[0] ?? '';
+      const command: string[] = [];
+      if (!first.startsWith('-')) {
+        if (
+          !new RegExp(`^\\s+titan ${first.replace(/[^a-z-]/g, '')}\\b`, 'm').test(help([]).text) ||
+          !/^[a-z-]+$/.test(first)
+        ) {
+          problems.push(`README.md:${line}: no command "titan ${first}"`);
+          continue;
+        }
+        command.push(first);
+        // A nested command (titan state list, titan executions get …) when the parent's help lists it.
+        const second = words[1];
+        if (
+          second &&
+          /^[a-z-]+$/.test(second) &&
+          new RegExp(`titan ${first} ${second}\\b`).test(help(command).text)
+        ) {
+          command.push(second);
+        }
       }
       const { code, text } = help(command);
       if (code !== 0) problems.push(`README.md:${line}: titan ${command.join(' ')} --help exits ${code}`);
       for (const word of words) {
-        const flag = /^--(?:no-)?([a-z][a-z0-9-]*)/.exec(word)?.[1];
+        const flag = /^\[?--(?:no-)?([a-z][a-z0-9-]*)/.exec(word)?.[1];
         if (flag && !new RegExp(`--(no-)?${flag}\\b`).test(text)) {
           problems.push(`README.md:${line}: titan ${command.join(' ')} has no --${flag}`);
         }
@@ -173,7 +185,8 @@ describe('the README reference', () => {
     for (const file of ['manifest.schema.json', 'task.schema.json']) {
       collect(JSON.parse(readFileSync(path.join(REPO_ROOT, 'schemas', file), 'utf8')));
     }
-    const missing = [...names].filter((name) => !README.includes(`\`${name}\``));
+    // `labels` or `metadata.labels`
+    const missing = [...names].filter((name) => !new RegExp(`\`([\\w.]+\\.)?${name}\``).test(README));
     expect(missing).toEqual([]);
   });
 
@@ -181,7 +194,7 @@ describe('the README reference', () => {
     const errors = readFileSync(path.join(REPO_ROOT, 'src/core/errors.ts'), 'utf8');
     const codes = [...errors.matchAll(/^\s+[a-zA-Z]+: (\d+),$/gm)].map((match) => match[1]);
     expect(codes.length).toBeGreaterThan(5);
-    for (const code of codes) expect(README).toMatch(new RegExp(`^\\| \`${code}\` \\|`, 'm'));
+    for (const code of codes) expect(README).toMatch(new RegExp(`^\\| \`${code}\` +\\|`, 'm'));
   });
 
   it('has a troubleshooting entry for every refusal titan can print', () => {

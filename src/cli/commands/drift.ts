@@ -19,8 +19,17 @@ export function driftCommand(io: ProcessIO): TitanCommand {
     describe: 'Report managed tasks changed or deleted outside titan (read-only; exit 2 when there is drift)',
     builder: (yargs) =>
       yargs
-        .positional('paths', { type: 'string', array: true, default: [], describe: 'Manifest files or folders (default: .)' })
-        .option('format', { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'Output format' })
+        .positional('paths', {
+          type: 'string',
+          array: true,
+          default: [],
+          describe: 'Manifest files or folders (default: .)',
+        })
+        .option('format', {
+          choices: ['text', 'json'] as const,
+          default: 'text' as const,
+          describe: 'Output format',
+        })
         .options(readOptions)
         .example('$0 drift', 'in a scheduled CI job: exit 2 when someone changed tasks by hand'),
     handler: async (argv) => {

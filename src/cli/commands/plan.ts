@@ -21,7 +21,8 @@ interface PlanArgs extends GlobalOptions {
 export const readOptions = {
   workspace: {
     type: 'string',
-    describe: 'Workspace folder holding titan.lock (default: the first path if it is a folder, else the working directory)',
+    describe:
+      'Workspace folder holding titan.lock (default: the first path if it is a folder, else the working directory)',
   },
   'allow-foreign-origin': {
     type: 'boolean',
@@ -36,13 +37,21 @@ export function planCommand(io: ProcessIO): TitanCommand {
     describe: 'Show what apply would change on the service to match the manifests (read-only)',
     builder: (yargs) =>
       yargs
-        .positional('paths', { type: 'string', array: true, default: [], describe: 'Manifest files or folders (default: .)' })
+        .positional('paths', {
+          type: 'string',
+          array: true,
+          default: [],
+          describe: 'Manifest files or folders (default: .)',
+        })
         .option('format', {
           choices: ['text', 'json', 'markdown'] as const,
           default: 'text' as const,
           describe: 'text for terminals, markdown for pull-request comments, json for programs',
         })
-        .option('out', { type: 'string', describe: 'Also save the plan (JSON, no sensitive value) for titan apply FILE' })
+        .option('out', {
+          type: 'string',
+          describe: 'Also save the plan (JSON, no sensitive value) for titan apply FILE',
+        })
         .option('detailed-exitcode', {
           type: 'boolean',
           default: false,
@@ -67,7 +76,10 @@ export function planCommand(io: ProcessIO): TitanCommand {
         })
         .options(readOptions)
         .example('$0 plan --local', 'plan against the embedded emulator')
-        .example('$0 plan tasks/ --format markdown --detailed-exitcode', 'a pull-request comment; exit 2 on changes')
+        .example(
+          '$0 plan tasks/ --format markdown --detailed-exitcode',
+          'a pull-request comment; exit 2 on changes',
+        )
         .example('$0 plan --out plan.json && $0 apply plan.json', 'apply exactly what was reviewed'),
     handler: async (argv) => {
       const { runPlan } = await import('../../app/plan.js');

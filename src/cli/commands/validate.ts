@@ -13,18 +13,26 @@ interface ValidateArgs extends GlobalOptions {
 export function validateCommand(io: ProcessIO): TitanCommand {
   const command: CommandModule<GlobalOptions, ValidateArgs> = {
     command: 'validate [paths..]',
-    describe: 'Check manifests offline: YAML, schema and task rules, every problem at once (exit 0 valid, 3 invalid)',
+    describe:
+      'Check manifests offline: YAML, schema and task rules, every problem at once (exit 0 valid, 3 invalid)',
     builder: (yargs) =>
       yargs
-        .positional('paths', { type: 'string', array: true, default: [], describe: 'Manifest files or folders (default: .)' })
+        .positional('paths', {
+          type: 'string',
+          array: true,
+          default: [],
+          describe: 'Manifest files or folders (default: .)',
+        })
         .option('format', {
           choices: ['text', 'json', 'github'] as const,
-          describe: 'text for people, json for programs, github for annotations (default: github when GITHUB_ACTIONS=true, else text)',
+          describe:
+            'text for people, json for programs, github for annotations (default: github when GITHUB_ACTIONS=true, else text)',
         })
         .option('strict', { type: 'boolean', default: false, describe: 'Warnings fail too (exit 3)' })
         .option('workspace', {
           type: 'string',
-          describe: 'Workspace folder; $refs must stay inside it (default: the first path if it is a folder, else the working directory)',
+          describe:
+            'Workspace folder; $refs must stay inside it (default: the first path if it is a folder, else the working directory)',
         })
         .example('$0 validate', 'check every manifest under the working directory')
         .example('$0 validate tasks/ --format json', 'diagnostics as JSON'),
@@ -32,7 +40,12 @@ export function validateCommand(io: ProcessIO): TitanCommand {
       const { runValidate } = await import('../../app/validate.js');
       await runValidate(
         { cwd: io.cwd, env: io.env, stdout: io.stdout, color: wantsColor(io.stdout, io.env, argv.color) },
-        { paths: argv.paths, strict: argv.strict, ...(argv.format ? { format: argv.format } : {}), ...(argv.workspace ? { workspace: argv.workspace } : {}) },
+        {
+          paths: argv.paths,
+          strict: argv.strict,
+          ...(argv.format ? { format: argv.format } : {}),
+          ...(argv.workspace ? { workspace: argv.workspace } : {}),
+        },
       );
     },
   };

@@ -30,8 +30,6 @@ export const COUNTRY_CODE_ALIASES: Readonly<Record<string, string>> = {
 
 const known = new Set(COUNTRY_CODES);
 
-export const isCountryCode = (code: string): boolean => known.has(code);
-
 /** The code the user probably meant: the same letters in upper case, or the ISO spelling of a common alias. */
 export function suggestCountryCode(code: string): string | undefined {
   const upper = code.trim().toUpperCase();

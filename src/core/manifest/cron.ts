@@ -30,7 +30,8 @@ export interface CronProblem {
 export function checkCron(expression: string, redact = false): CronProblem | undefined {
   const show = (s: string): string => (redact ? '(sensitive)' : JSON.stringify(s));
   const fields = splitFields(expression);
-  if (fields.length === 0) return { message: 'the schedule is empty', offset: 0, hint: 'e.g. "0 * * * *" runs hourly' };
+  if (fields.length === 0)
+    return { message: 'the schedule is empty', offset: 0, hint: 'e.g. "0 * * * *" runs hourly' };
   const first = fields[0] as Field;
   const macro = MACROS[first.text.toLowerCase()];
   if (fields.length === 1 && first.text.startsWith('@')) {
@@ -50,16 +51,19 @@ export function checkCron(expression: string, redact = false): CronProblem | und
       hint: 'e.g. "0 * * * *" runs hourly, "30 6 * * 1-5" at 06:30 UTC on weekdays',
     };
   }
+  const reason = parseError(fields.map((f) => f.text).join(' '));
+  if (reason === undefined) return undefined;
   for (let i = 0; i < 5; i++) {
     const field = fields[i] as Field;
     const alone = fields.map((f, j) => (j === i ? f.text : '*')).join(' ');
-    const reason = parseError(alone);
-    if (reason !== undefined) {
-      return { message: `the ${CRON_FIELDS[i]} field ${show(field.text)} is invalid: ${explain(reason, redact)}`, offset: field.offset };
+    const fieldReason = parseError(alone);
+    if (fieldReason !== undefined) {
+      return {
+        message: `the ${CRON_FIELDS[i]} field ${show(field.text)} is invalid: ${explain(fieldReason, redact)}`,
+        offset: field.offset,
+      };
     }
   }
-  const reason = parseError(fields.map((f) => f.text).join(' '));
-  if (reason === undefined) return undefined;
   const dayOfMonth = fields[2] as Field;
   if (/day of month/i.test(reason)) {
     return {
@@ -83,7 +87,10 @@ function splitFields(expression: string): Field[] {
 
 function parseError(expression: string): string | undefined {
   try {
-    const parsed = CronExpressionParser.parse(expression, { tz: 'UTC', currentDate: new Date(Date.UTC(2024, 0, 1)) });
+    const parsed = CronExpressionParser.parse(expression, {
+      tz: 'UTC',
+      currentDate: new Date(Date.UTC(2024, 0, 1)),
+    });
     parsed.next();
     return undefined;
   } catch (error) {

@@ -21,7 +21,7 @@ const TYPE_NAMES: Readonly<Record<string, string>> = {
   string: 'a string',
   number: 'a number',
   integer: 'an integer',
-  boolean: 'true or false',
+  boolean: 'a boolean',
   array: 'a list',
   object: 'a mapping',
   null: 'null',
@@ -41,8 +41,6 @@ export function joinOr(items: readonly string[]): string {
   if (items.length <= 1) return items[0] ?? '';
   return `${items.slice(0, -1).join(', ')} or ${items[items.length - 1]}`;
 }
-
-export const plural = (n: number, word: string, many = `${word}s`): string => `${n} ${n === 1 ? word : many}`;
 
 /** A key-shaped version of a name: `Product Prices` → `product-prices`. */
 export function slugify(name: string): string {

@@ -6,6 +6,7 @@ import type { Diagnostic, SourceLocation } from '../diagnostics.js';
 import { isJsonObject, type JsonObject, type JsonValue } from '../json.js';
 import { TASK_SPEC_FIELDS, type DesiredTask, type TaskSpec } from '../model.js';
 import { Code } from './codes.js';
+import type { CronProblem } from './cron.js';
 import { interpolateDocument, type Env } from './interpolate.js';
 import { checkOutputSchema } from './output-schema.js';
 import { startsWithPath, toPointer, valueAt, type Path, type PathSegment } from './paths.js';
@@ -22,6 +23,8 @@ export interface DocumentContext {
   env: Env;
   schemas: ManifestSchemas;
   refs: RefContext;
+  /** Schedules already checked in this load. */
+  cronVerdicts?: Map<string, CronProblem | undefined>;
 }
 
 /** What cross-document checks need: the key and previous names, with their places. */
@@ -42,7 +45,10 @@ export interface CheckedDocument {
 
 export function checkManifestDocument(doc: ParsedDocument, ctx: DocumentContext): CheckedDocument {
   const { locator } = doc;
-  const place = (path: Path, mode: 'key' | 'value'): SourceLocation => ({ file: locator.file, ...locator.at(path, mode) });
+  const place = (path: Path, mode: 'key' | 'value'): SourceLocation => ({
+    file: locator.file,
+    ...locator.at(path, mode),
+  });
   if (doc.value === undefined) return { diagnostics: [], refFiles: [] };
 
   const interpolated = interpolateDocument(doc.value, ctx.env, locator);
@@ -73,6 +79,7 @@ export function checkManifestDocument(doc: ParsedDocument, ctx: DocumentContext)
         placeInValue: (path, offset) => ({ file: locator.file, ...locator.inValue(path, offset) }),
         isSensitive,
         isUnresolved: (path) => unresolved.some((u) => toPointer(u) === toPointer(path)),
+        ...(ctx.cronVerdicts ? { cronVerdicts: ctx.cronVerdicts } : {}),
       }),
     );
     for (const schemaPath of outputSchemaPaths(spec)) {
@@ -100,7 +107,10 @@ export function checkManifestDocument(doc: ParsedDocument, ctx: DocumentContext)
   const identity = identityOf(value, place);
   const reported = withoutTypoEchoes(diagnostics);
   const failed = reported.some((d) => d.severity === 'error');
-  const task = !failed && spec && isJsonObject(value) ? desiredTask(value, spec, bundledSchemas, interpolated.sensitive, locator.file, locator.start) : undefined;
+  const task =
+    !failed && spec && isJsonObject(value)
+      ? desiredTask(value, spec, bundledSchemas, interpolated.sensitive, locator.file, locator.start)
+      : undefined;
   return { ...(task ? { task } : {}), diagnostics: reported, ...(identity ? { identity } : {}), refFiles };
 }
 
@@ -152,14 +162,20 @@ function placeInBundle(
   };
 }
 
-function identityOf(value: JsonValue, place: (path: Path, mode: 'key' | 'value') => SourceLocation): TaskIdentity | undefined {
-  if (!isJsonObject(value) || !isJsonObject(value.metadata) || typeof value.metadata.name !== 'string') return undefined;
+function identityOf(
+  value: JsonValue,
+  place: (path: Path, mode: 'key' | 'value') => SourceLocation,
+): TaskIdentity | undefined {
+  if (!isJsonObject(value) || !isJsonObject(value.metadata) || typeof value.metadata.name !== 'string')
+    return undefined;
   const previous = Array.isArray(value.metadata.previousNames) ? value.metadata.previousNames : [];
   return {
     key: value.metadata.name,
     at: place(['metadata', 'name'], 'value'),
     previousNames: previous.flatMap((name, index) =>
-      typeof name === 'string' ? [{ name, index, at: place(['metadata', 'previousNames', index], 'value') }] : [],
+      typeof name === 'string'
+        ? [{ name, index, at: place(['metadata', 'previousNames', index], 'value') }]
+        : [],
     ),
   };
 }
@@ -177,7 +193,8 @@ function desiredTask(
   const normalized: Record<string, JsonValue> = { name: typeof spec.name === 'string' ? spec.name : key };
   for (const field of TASK_SPEC_FIELDS) {
     if (field === 'name') continue;
-    const fieldValue = field === 'output_schema' ? (bundled.get('/spec/output_schema') ?? spec[field]) : spec[field];
+    const fieldValue =
+      field === 'output_schema' ? (bundled.get('/spec/output_schema') ?? spec[field]) : spec[field];
     if (fieldValue !== undefined) normalized[field] = fieldValue;
   }
   const plan = normalized.execution_plan;
@@ -197,6 +214,9 @@ function desiredTask(
     previousNames: [...((metadata.previousNames as string[] | undefined) ?? [])],
     protect: metadata.protect === true,
     source: { file, line: start.line, column: start.column },
-    sensitivePaths: sensitive.filter((p) => p[0] === 'spec').map((p) => toPointer(p.slice(1))).sort(),
+    sensitivePaths: sensitive
+      .filter((p) => p[0] === 'spec')
+      .map((p) => toPointer(p.slice(1)))
+      .sort(),
   };
 }

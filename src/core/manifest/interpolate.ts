@@ -29,7 +29,13 @@ export function interpolateDocument(value: JsonValue, env: Env, locator: Locator
   return result;
 }
 
-function walk(value: JsonValue, path: PathSegment[], env: Env, locator: Locator, result: Interpolated): JsonValue {
+function walk(
+  value: JsonValue,
+  path: PathSegment[],
+  env: Env,
+  locator: Locator,
+  result: Interpolated,
+): JsonValue {
   if (typeof value === 'string') return interpolateAt(value, path, env, locator, result);
   if (Array.isArray(value)) return value.map((item, i) => walk(item, [...path, i], env, locator, result));
   if (value !== null && typeof value === 'object') {
@@ -47,7 +53,13 @@ function walk(value: JsonValue, path: PathSegment[], env: Env, locator: Locator,
   return value;
 }
 
-function interpolateAt(text: string, path: PathSegment[], env: Env, locator: Locator, result: Interpolated): string {
+function interpolateAt(
+  text: string,
+  path: PathSegment[],
+  env: Env,
+  locator: Locator,
+  result: Interpolated,
+): string {
   if (!text.includes('${')) return text;
   const scanned = scanString(text, env);
   const problem = (code: string, message: string, needle: string, hint?: string): void => {
@@ -79,7 +91,12 @@ function interpolateAt(text: string, path: PathSegment[], env: Env, locator: Loc
         `set it, or give a default: \${env:${issue.name}:-value}`,
       );
     } else {
-      problem(Code.envSyntax, `${displayPath(path)}: ${issue.message}`, issue.needle, 'write ${env:NAME} or ${env:NAME:-default}; $${ is a literal ${');
+      problem(
+        Code.envSyntax,
+        `${displayPath(path)}: ${issue.message}`,
+        issue.needle,
+        'write ${env:NAME} or ${env:NAME:-default}; $${ is a literal ${',
+      );
     }
   }
   if (scanned.issues.length > 0) {
@@ -119,12 +136,20 @@ export function scanString(text: string, env: Env): Scanned {
     const inner = close < 0 ? text.slice(i + 2) : text.slice(i + 2, close);
     references.push(inner);
     if (close < 0) {
-      issues.push({ kind: 'syntax', message: `${quote(text.slice(i, i + 30))} is missing its closing "}"`, needle: text.slice(i, i + 6) });
+      issues.push({
+        kind: 'syntax',
+        message: `${quote(text.slice(i, i + 30))} is missing its closing "}"`,
+        needle: text.slice(i, i + 6),
+      });
       break;
     }
     const needle = text.slice(i, close + 1);
     if (!inner.startsWith('env:')) {
-      issues.push({ kind: 'syntax', message: `write ${quote(`\${env:${inner.slice(4)}}`)} in lower case`, needle });
+      issues.push({
+        kind: 'syntax',
+        message: `write ${quote(`\${env:${inner.slice(4)}}`)} in lower case`,
+        needle,
+      });
     } else {
       const body = inner.slice(4);
       const separator = body.indexOf(':-');

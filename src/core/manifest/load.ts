@@ -5,6 +5,7 @@
 import { sortDiagnostics, type Diagnostic } from '../diagnostics.js';
 import type { DesiredTask } from '../model.js';
 import { Code } from './codes.js';
+import type { CronProblem } from './cron.js';
 import { checkManifestDocument, type TaskIdentity } from './document.js';
 import type { Env } from './interpolate.js';
 import type { RefContext } from './refs.js';
@@ -42,8 +43,12 @@ interface FileOutcome {
   identities: TaskIdentity[];
 }
 
-export function checkManifestTexts(files: readonly ManifestText[], options: CheckManifestsOptions): CheckedManifests {
+export function checkManifestTexts(
+  files: readonly ManifestText[],
+  options: CheckManifestsOptions,
+): CheckedManifests {
   const refFiles = new Set<string>();
+  const cronVerdicts = new Map<string, CronProblem | undefined>();
   const outcomes: FileOutcome[] = files.map((file) => {
     const outcome: FileOutcome = { file, tasks: [], diagnostics: [], identities: [] };
     let parsed: ReturnType<typeof parseYamlDocuments>;
@@ -56,7 +61,13 @@ export function checkManifestTexts(files: readonly ManifestText[], options: Chec
     outcome.diagnostics.push(...parsed.diagnostics);
     for (const doc of parsed.documents) {
       try {
-        const checked = checkManifestDocument(doc, { absFile: file.absPath, env: options.env, schemas: options.schemas, refs: options.refs });
+        const checked = checkManifestDocument(doc, {
+          absFile: file.absPath,
+          env: options.env,
+          schemas: options.schemas,
+          refs: options.refs,
+          cronVerdicts,
+        });
         outcome.diagnostics.push(...checked.diagnostics);
         if (checked.task) outcome.tasks.push(checked.task);
         if (checked.identity) outcome.identities.push(checked.identity);

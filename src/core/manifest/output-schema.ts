@@ -24,12 +24,31 @@ export interface OutputSchemaSite {
 }
 
 /** Keywords ajv accepts without listing them as rules. */
-const ALWAYS_KNOWN = new Set(['$anchor', '$dynamicAnchor', '$vocabulary', '$id', '$schema', '$comment', '$defs', 'definitions']);
+const ALWAYS_KNOWN = new Set([
+  '$anchor',
+  '$dynamicAnchor',
+  '$vocabulary',
+  '$id',
+  '$schema',
+  '$comment',
+  '$defs',
+  'definitions',
+]);
 
-export function checkOutputSchema(schema: JsonValue, site: OutputSchemaSite, engine: ManifestSchemas): Diagnostic[] {
+export function checkOutputSchema(
+  schema: JsonValue,
+  site: OutputSchemaSite,
+  engine: ManifestSchemas,
+): Diagnostic[] {
   if (!isJsonObject(schema)) return [];
   const name = (path: Path): string => displayPath([...site.path, ...path]);
-  const make = (path: Path, message: string, mode: 'key' | 'value' = 'key', hint?: string, severity: 'error' | 'warning' = 'error'): Diagnostic => ({
+  const make = (
+    path: Path,
+    message: string,
+    mode: 'key' | 'value' = 'key',
+    hint?: string,
+    severity: 'error' | 'warning' = 'error',
+  ): Diagnostic => ({
     code: severity === 'error' ? Code.outputSchemaInvalid : Code.outputSchemaStrict,
     severity,
     message,
@@ -40,23 +59,25 @@ export function checkOutputSchema(schema: JsonValue, site: OutputSchemaSite, eng
 
   if (dialectOf(schema) === undefined) {
     return [
-      make(['$schema'], `${name(['$schema'])} must be ${quote(DRAFT_2020_12)} (the default) or ${quote(`${DRAFT_07}#`)}`, 'value', 'or remove $schema: titan checks output schemas as draft 2020-12'),
+      make(
+        ['$schema'],
+        `${name(['$schema'])} must be ${quote(DRAFT_2020_12)} (the default) or ${quote(`${DRAFT_07}#`)}`,
+        'value',
+        'or remove $schema: titan checks output schemas as draft 2020-12',
+      ),
     ];
   }
 
-  const meta = engine.validateMetaSchema(schema);
-  if (meta.length > 0) {
-    return diagnosticsFromSchemaErrors(meta, {
-      root: schema,
-      basePath: site.path,
-      place: site.place,
-      isSensitive: site.isSensitive,
-      code: Code.outputSchemaInvalid,
-    });
-  }
-
+  // Meta-schema errors and what the walk finds are independent: report both at once. Compiling needs both clean.
+  const meta = diagnosticsFromSchemaErrors(engine.validateMetaSchema(schema), {
+    root: schema,
+    basePath: site.path,
+    place: site.place,
+    isSensitive: site.isSensitive,
+    code: Code.outputSchemaInvalid,
+  });
   const walked = walkForProblems(schema, engine, make, name);
-  if (walked.length > 0) return walked;
+  if (meta.length > 0 || walked.length > 0) return [...meta, ...walked];
 
   const outcome = engine.compileOutputSchema(schema);
   const out: Diagnostic[] = [];
@@ -66,7 +87,8 @@ export function checkOutputSchema(schema: JsonValue, site: OutputSchemaSite, eng
     const text = line.replace(/^strict mode: /, '');
     if (seen.has(text) || /^unknown keyword/.test(text)) continue;
     seen.add(text);
-    const strictOnly = /\((strictTypes|strictTuples|strictRequired)\)$/.test(text) || /is \d+-tuple/.test(text);
+    const strictOnly =
+      /\((strictTypes|strictTuples|strictRequired)\)$/.test(text) || /is \d+-tuple/.test(text);
     const path = locateMessage(schema, text);
     out.push(
       make(path, `${name(path)}: ${cleanMessage(text)}`, 'key', undefined, strictOnly ? 'warning' : 'error'),
@@ -75,10 +97,21 @@ export function checkOutputSchema(schema: JsonValue, site: OutputSchemaSite, eng
   return out;
 }
 
-type Make = (path: Path, message: string, mode?: 'key' | 'value', hint?: string, severity?: 'error' | 'warning') => Diagnostic;
+type Make = (
+  path: Path,
+  message: string,
+  mode?: 'key' | 'value',
+  hint?: string,
+  severity?: 'error' | 'warning',
+) => Diagnostic;
 
 /** Problems ajv would report one at a time (or without a place): every one of them, each at its keyword. */
-function walkForProblems(schema: JsonObject, engine: ManifestSchemas, make: Make, name: (path: Path) => string): Diagnostic[] {
+function walkForProblems(
+  schema: JsonObject,
+  engine: ManifestSchemas,
+  make: Make,
+  name: (path: Path) => string,
+): Diagnostic[] {
   const known = engine.keywordsFor(schema);
   const candidates = [...known].filter((k) => !k.startsWith('$') || k === '$ref' || k === '$defs');
   const out: Diagnostic[] = [];
@@ -86,18 +119,40 @@ function walkForProblems(schema: JsonObject, engine: ManifestSchemas, make: Make
     for (const [keyword, value] of Object.entries(node)) {
       const at: PathSegment[] = [...path, keyword];
       if (!known.has(keyword) && !ALWAYS_KNOWN.has(keyword)) {
-        out.push(make(at, `unknown JSON Schema keyword ${quote(keyword)} in ${name(path)}`, 'key', didYouMean(keyword, candidates) ?? 'ajv strict mode rejects unknown keywords; use a known keyword, or put notes in "description" or "$comment"'));
+        out.push(
+          make(
+            at,
+            `unknown JSON Schema keyword ${quote(keyword)} in ${name(path)}`,
+            'key',
+            didYouMean(keyword, candidates) ??
+              'ajv strict mode rejects unknown keywords; use a known keyword, or put notes in "description" or "$comment"',
+          ),
+        );
       } else if (keyword === 'pattern' && typeof value === 'string') {
         const problem = regexProblem(value);
         if (problem) out.push(make(at, `${name(at)} is not a valid regular expression: ${problem}`, 'value'));
       } else if (keyword === 'patternProperties' && isJsonObject(value)) {
         for (const pattern of Object.keys(value)) {
           const problem = regexProblem(pattern);
-          if (problem) out.push(make([...at, pattern], `${quote(pattern)} in ${name(at)} is not a valid regular expression: ${problem}`, 'key'));
+          if (problem)
+            out.push(
+              make(
+                [...at, pattern],
+                `${quote(pattern)} in ${name(at)} is not a valid regular expression: ${problem}`,
+                'key',
+              ),
+            );
         }
       } else if (keyword === 'format' && typeof value === 'string' && !engine.formats.has(value)) {
         const formats = [...engine.formats];
-        out.push(make(at, `${name(at)}: unknown format ${quote(value)}`, 'value', didYouMean(value, formats) ?? `known formats: ${formats.join(', ')}`));
+        out.push(
+          make(
+            at,
+            `${name(at)}: unknown format ${quote(value)}`,
+            'value',
+            didYouMean(value, formats) ?? `known formats: ${formats.join(', ')}`,
+          ),
+        );
       }
     }
   });
@@ -140,7 +195,12 @@ function compileErrorDiagnostic(
 function findRef(schema: JsonObject, ref: string): PathSegment[] | undefined {
   let found: PathSegment[] | undefined;
   visitSchemas(schema, (node, path) => {
-    if (found === undefined && typeof node.$ref === 'string' && (node.$ref === ref || ref.endsWith(node.$ref))) found = path;
+    if (
+      found === undefined &&
+      typeof node.$ref === 'string' &&
+      (node.$ref === ref || ref.endsWith(node.$ref))
+    )
+      found = path;
   });
   return found;
 }

@@ -3,7 +3,8 @@
 export type PathSegment = string | number;
 export type Path = readonly PathSegment[];
 
-const escapeSegment = (segment: PathSegment): string => String(segment).replace(/~/g, '~0').replace(/\//g, '~1');
+const escapeSegment = (segment: PathSegment): string =>
+  String(segment).replace(/~/g, '~0').replace(/\//g, '~1');
 
 /** `['spec', 'urls', 0]` → `/spec/urls/0` (RFC 6901). */
 export const toPointer = (path: Path): string => path.map((s) => `/${escapeSegment(s)}`).join('');
@@ -40,7 +41,8 @@ export function valueAt(root: unknown, path: Path): unknown {
   let node: unknown = root;
   for (const segment of path) {
     if (Array.isArray(node)) node = node[Number(segment)];
-    else if (typeof node === 'object' && node !== null) node = (node as Record<string, unknown>)[String(segment)];
+    else if (typeof node === 'object' && node !== null)
+      node = (node as Record<string, unknown>)[String(segment)];
     else return undefined;
   }
   return node;
@@ -56,7 +58,8 @@ export function pathFromPointer(root: unknown, pointer: string): PathSegment[] {
       node = node[Number(segment)];
     } else {
       path.push(segment);
-      node = typeof node === 'object' && node !== null ? (node as Record<string, unknown>)[segment] : undefined;
+      node =
+        typeof node === 'object' && node !== null ? (node as Record<string, unknown>)[segment] : undefined;
     }
   }
   return path;

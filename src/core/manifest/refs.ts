@@ -17,7 +17,11 @@ import { parseYamlDocuments, type Locator, type ParseLimits } from './yaml.js';
 
 export type RefRead =
   | { ok: true; text: string }
-  | { ok: false; reason: 'not-found' | 'not-a-file' | 'too-large' | 'unreadable' | 'outside-workspace'; detail?: string };
+  | {
+      ok: false;
+      reason: 'not-found' | 'not-a-file' | 'too-large' | 'unreadable' | 'outside-workspace';
+      detail?: string;
+    };
 
 export interface RefContext {
   /** Absolute path; referenced files must be inside it. */
@@ -31,7 +35,8 @@ export interface RefContext {
   cache: Map<string, RefFile>;
 }
 
-export type RefFile = { ok: true; value: JsonValue; locator: Locator } | { ok: false; code: string; message: string };
+export type RefFile =
+  { ok: true; value: JsonValue; locator: Locator } | { ok: false; code: string; message: string };
 
 /** A part of the bundled schema that came from a referenced file. */
 export interface Region {
@@ -73,7 +78,12 @@ export function bundleSchema(
   origin: { absFile: string; locator: Locator; path: Path },
   ctx: RefContext,
 ): Bundled {
-  const state = { regions: [] as Region[], diagnostics: [] as Diagnostic[], files: new Set<string>(), expansions: 0 };
+  const state = {
+    regions: [] as Region[],
+    diagnostics: [] as Diagnostic[],
+    files: new Set<string>(),
+    expansions: 0,
+  };
   const site: Site = {
     absFile: origin.absFile,
     locator: origin.locator,
@@ -102,20 +112,43 @@ function expand(node: JsonValue, site: Site, ctx: RefContext, state: State, base
   return expandChildren(node, site, ctx, state, basePath);
 }
 
-function expandChildren(node: JsonObject, site: Site, ctx: RefContext, state: State, basePath: Path): JsonObject {
+function expandChildren(
+  node: JsonObject,
+  site: Site,
+  ctx: RefContext,
+  state: State,
+  basePath: Path,
+): JsonObject {
   const copy: JsonObject = {};
   for (const [key, value] of Object.entries(node)) {
-    const cloned = holdsSchemas(key) ? (Array.isArray(value) ? [...value] : isJsonObject(value) ? { ...value } : value) : value;
+    const cloned = holdsSchemas(key)
+      ? Array.isArray(value)
+        ? [...value]
+        : isJsonObject(value)
+          ? { ...value }
+          : value
+      : value;
     Object.defineProperty(copy, key, { value: cloned, enumerable: true, writable: true, configurable: true });
   }
   for (const slot of subschemas(node)) {
-    const child: Site = { ...site, docPath: [...site.docPath, ...slot.path], outPath: [...site.outPath, ...slot.path] };
+    const child: Site = {
+      ...site,
+      docPath: [...site.docPath, ...slot.path],
+      outPath: [...site.outPath, ...slot.path],
+    };
     setAt(copy, slot.path, expand(slot.schema, child, ctx, state, basePath));
   }
   return copy;
 }
 
-function inline(node: JsonObject, ref: string, site: Site, ctx: RefContext, state: State, basePath: Path): JsonValue {
+function inline(
+  node: JsonObject,
+  ref: string,
+  site: Site,
+  ctx: RefContext,
+  state: State,
+  basePath: Path,
+): JsonValue {
   const fail = (code: string, message: string, hint?: string): JsonValue => {
     state.diagnostics.push({
       code,
@@ -137,11 +170,16 @@ function inline(node: JsonObject, ref: string, site: Site, ctx: RefContext, stat
   const filePart = hash < 0 ? ref : ref.slice(0, hash);
   const fragment = hash < 0 ? '' : ref.slice(hash + 1);
   if (fragment !== '' && !fragment.startsWith('/')) {
-    return fail(Code.refUnsupported, `$ref ${quote(ref)} uses an anchor; titan bundles file references with JSON pointers only`, 'write it as file.json#/$defs/name');
+    return fail(
+      Code.refUnsupported,
+      `$ref ${quote(ref)} uses an anchor; titan bundles file references with JSON pointers only`,
+      'write it as file.json#/$defs/name',
+    );
   }
   let target: string;
   try {
-    target = filePart === '' ? site.absFile : path.resolve(path.dirname(site.absFile), decodeURIComponent(filePart));
+    target =
+      filePart === '' ? site.absFile : path.resolve(path.dirname(site.absFile), decodeURIComponent(filePart));
   } catch {
     return fail(Code.refInvalid, `$ref ${quote(ref)} is not a valid relative reference`);
   }
@@ -149,14 +187,20 @@ function inline(node: JsonObject, ref: string, site: Site, ctx: RefContext, stat
   if (relative.startsWith('..') || path.isAbsolute(relative)) {
     return fail(
       Code.refOutsideWorkspace,
-      `$ref ${quote(ref)} points outside the workspace (${ctx.displayFile(target)})`,
-      'copy the schema into the workspace: titan only bundles files that are versioned with the manifests',
+      `$ref ${quote(ref)} points outside the workspace ${ctx.displayFile(ctx.workspaceRoot)} (${ctx.displayFile(target)})`,
+      'keep schemas inside the workspace, versioned with the manifests; if the workspace is a folder above, name it with --workspace',
     );
   }
   const key = `${target}#${fragment}`;
   if (site.chain.includes(key)) {
-    const cycle = [...site.chain.slice(site.chain.indexOf(key)), key].map((k) => displayRef(k, ctx)).join(' → ');
-    return fail(Code.refCycle, `$ref cycle: ${cycle}`, 'a bundled schema cannot refer to itself; keep recursive schemas inline in the manifest');
+    const cycle = [...site.chain.slice(site.chain.indexOf(key)), key]
+      .map((k) => displayRef(k, ctx))
+      .join(' → ');
+    return fail(
+      Code.refCycle,
+      `$ref cycle: ${cycle}`,
+      'a bundled schema cannot refer to itself; keep recursive schemas inline in the manifest',
+    );
   }
   state.files.add(target);
   const file = readRefFile(target, ctx);
@@ -164,7 +208,10 @@ function inline(node: JsonObject, ref: string, site: Site, ctx: RefContext, stat
   const fragmentPath = parsePointer(fragment);
   const resolved = resolvePointer(file.value, fragmentPath);
   if (resolved === undefined) {
-    return fail(Code.refPointer, `$ref ${quote(ref)}: ${ctx.displayFile(target)} has nothing at #${fragment}`);
+    return fail(
+      Code.refPointer,
+      `$ref ${quote(ref)}: ${ctx.displayFile(target)} has nothing at #${fragment}`,
+    );
   }
   if (!isJsonObject(resolved.value) && typeof resolved.value !== 'boolean') {
     return fail(Code.refInvalid, `$ref ${quote(ref)} does not point at a JSON Schema (an object)`);
@@ -187,7 +234,12 @@ function inline(node: JsonObject, ref: string, site: Site, ctx: RefContext, stat
     fileRoot: file.value,
     chain: [...site.chain, key],
   };
-  state.regions.push({ at: landing, file: ctx.displayFile(target), filePath: resolved.path, locator: file.locator });
+  state.regions.push({
+    at: landing,
+    file: ctx.displayFile(target),
+    filePath: resolved.path,
+    locator: file.locator,
+  });
   const expanded = expand(content, inner, ctx, state, basePath);
   const rest = expandChildren(siblings, site, ctx, state, basePath);
   if (merge === 'replace') return expanded;
@@ -198,7 +250,8 @@ function inline(node: JsonObject, ref: string, site: Site, ctx: RefContext, stat
 /** `$schema` (when it is draft 2020-12) and `$id` of a referenced file describe the file, not the bundled subschema. */
 function withoutBundleMetadata(schema: JsonObject): JsonObject {
   const copy: JsonObject = { ...schema };
-  if (typeof copy.$schema === 'string' && copy.$schema.replace(/#$/, '') === DRAFT_2020_12) delete copy.$schema;
+  if (typeof copy.$schema === 'string' && copy.$schema.replace(/#$/, '') === DRAFT_2020_12)
+    delete copy.$schema;
   delete copy.$id;
   return copy;
 }
@@ -225,21 +278,38 @@ function parseRefFile(target: string, ctx: RefContext): RefFile {
   if (!read.ok) {
     return {
       ok: false,
-      code: read.reason === 'not-found' ? Code.refNotFound : read.reason === 'outside-workspace' ? Code.refOutsideWorkspace : Code.refInvalid,
+      code:
+        read.reason === 'not-found'
+          ? Code.refNotFound
+          : read.reason === 'outside-workspace'
+            ? Code.refOutsideWorkspace
+            : Code.refInvalid,
       message: `${REASONS[read.reason]} (${display})${read.detail ? `: ${read.detail}` : ''}`,
     };
   }
   const parsed = parseYamlDocuments(read.text, display, ctx.limits);
   const error = parsed.diagnostics.find((d) => d.severity === 'error');
-  if (error) return { ok: false, code: Code.refInvalid, message: `${display}:${error.line ?? 1}:${error.column ?? 1}: ${error.message}` };
+  if (error)
+    return {
+      ok: false,
+      code: Code.refInvalid,
+      message: `${display}:${error.line ?? 1}:${error.column ?? 1}: ${error.message}`,
+    };
   const documents = parsed.documents.filter((d) => !d.empty);
   if (documents.length !== 1 || documents[0]?.value === undefined) {
-    return { ok: false, code: Code.refInvalid, message: `${display} holds ${documents.length} documents; a referenced schema holds exactly one` };
+    return {
+      ok: false,
+      code: Code.refInvalid,
+      message: `${display} holds ${documents.length} documents; a referenced schema holds exactly one`,
+    };
   }
   return { ok: true, value: documents[0].value, locator: documents[0].locator };
 }
 
-function resolvePointer(root: JsonValue, segments: string[]): { value: JsonValue; path: PathSegment[] } | undefined {
+function resolvePointer(
+  root: JsonValue,
+  segments: string[],
+): { value: JsonValue; path: PathSegment[] } | undefined {
   let node: JsonValue | undefined = root;
   const out: PathSegment[] = [];
   for (const segment of segments) {
@@ -261,7 +331,13 @@ function setAt(target: JsonObject, slotPath: PathSegment[], value: JsonValue): v
   else {
     const container = target[String(first)] as JsonObject | JsonValue[];
     if (Array.isArray(container)) container[Number(second)] = value;
-    else Object.defineProperty(container, String(second), { value, enumerable: true, writable: true, configurable: true });
+    else
+      Object.defineProperty(container, String(second), {
+        value,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
   }
 }
 

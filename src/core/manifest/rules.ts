@@ -7,7 +7,7 @@
 import type { Diagnostic, SourceLocation } from '../diagnostics.js';
 import { isJsonObject, type JsonObject, type JsonValue } from '../json.js';
 import { Code } from './codes.js';
-import { checkCron } from './cron.js';
+import { checkCron, type CronProblem } from './cron.js';
 import { describeValue, quote } from './describe.js';
 import { displayPath, toPointer, type Path, type PathSegment } from './paths.js';
 
@@ -21,6 +21,8 @@ export interface RuleContext {
   isSensitive(path: Path): boolean;
   /** Paths whose `${env:…}` could not be resolved: their value is not checked. */
   isUnresolved(path: Path): boolean;
+  /** Verdicts on schedules already checked in this load (workspaces repeat a few schedules many times). */
+  cronVerdicts?: Map<string, CronProblem | undefined>;
 }
 
 const SPEC: PathSegment[] = ['spec'];
@@ -30,7 +32,14 @@ const SCHEMA_OPTIONAL = new Set(['search', 'crawl', 'api_call']);
 export function checkTaskRules(ctx: RuleContext): Diagnostic[] {
   const out: Diagnostic[] = [];
   const report: Report = (code, message, path, mode = 'value', hint, subject = path) => {
-    out.push({ code, severity: 'error', message, ...ctx.place(path, mode), path: toPointer(subject), ...(hint ? { hint } : {}) });
+    out.push({
+      code,
+      severity: 'error',
+      message,
+      ...ctx.place(path, mode),
+      path: toPointer(subject),
+      ...(hint ? { hint } : {}),
+    });
   };
   checkSchedule(ctx, report, out);
   checkLayout(ctx, report);
@@ -40,7 +49,14 @@ export function checkTaskRules(ctx: RuleContext): Diagnostic[] {
 }
 
 /** `path` is where the diagnostic points; `subject` (default: `path`) is the JSON path it is about. */
-type Report = (code: string, message: string, path: Path, mode?: 'key' | 'value', hint?: string, subject?: Path) => void;
+type Report = (
+  code: string,
+  message: string,
+  path: Path,
+  mode?: 'key' | 'value',
+  hint?: string,
+  subject?: Path,
+) => void;
 
 function checkSchedule(ctx: RuleContext, report: Report, out: Diagnostic[]): void {
   const { spec } = ctx;
@@ -65,7 +81,12 @@ function checkSchedule(ctx: RuleContext, report: Report, out: Diagnostic[]): voi
   }
   const schedulePath = [...SPEC, 'schedule'];
   if (type === 'scheduled' && typeof spec.schedule === 'string' && !ctx.isUnresolved(schedulePath)) {
-    const problem = checkCron(spec.schedule, ctx.isSensitive(schedulePath));
+    const redact = ctx.isSensitive(schedulePath);
+    const memo = `${redact ? 'r' : 'p'}${spec.schedule}`;
+    const problem = ctx.cronVerdicts?.has(memo)
+      ? ctx.cronVerdicts.get(memo)
+      : checkCron(spec.schedule, redact);
+    ctx.cronVerdicts?.set(memo, problem);
     if (problem) {
       out.push({
         code: Code.cronInvalid,
@@ -118,11 +139,25 @@ function checkLayout(ctx: RuleContext, report: Report): void {
 function checkModular(ctx: RuleContext, report: Report): void {
   const { spec } = ctx;
   if (spec.action_type === undefined) {
-    report(Code.schemaRequired, 'spec is missing required field "action_type"', SPEC, 'key', 'input_source makes this a modular task, which needs an action_type', [...SPEC, 'action_type']);
+    report(
+      Code.schemaRequired,
+      'spec is missing required field "action_type"',
+      SPEC,
+      'key',
+      'input_source makes this a modular task, which needs an action_type',
+      [...SPEC, 'action_type'],
+    );
     return;
   }
   if (spec.input_source === undefined) {
-    report(Code.schemaRequired, 'spec is missing required field "input_source"', SPEC, 'key', 'a modular task (with action_type) needs an input_source', [...SPEC, 'input_source']);
+    report(
+      Code.schemaRequired,
+      'spec is missing required field "input_source"',
+      SPEC,
+      'key',
+      'a modular task (with action_type) needs an input_source',
+      [...SPEC, 'input_source'],
+    );
     return;
   }
   if (spec.input_source === 'previous_step') {
@@ -135,10 +170,28 @@ function checkModular(ctx: RuleContext, report: Report): void {
     );
   }
   if (spec.input_source === 'static_urls' && spec.urls === undefined) {
-    report(Code.schemaRequired, 'spec is missing required field "urls"', SPEC, 'key', 'input_source static_urls reads the task\'s urls', [...SPEC, 'urls']);
+    report(
+      Code.schemaRequired,
+      'spec is missing required field "urls"',
+      SPEC,
+      'key',
+      "input_source static_urls reads the task's urls",
+      [...SPEC, 'urls'],
+    );
   }
-  if (typeof spec.action_type === 'string' && !SCHEMA_OPTIONAL.has(spec.action_type) && spec.output_schema === undefined) {
-    report(Code.schemaRequired, 'spec is missing required field "output_schema"', SPEC, 'key', `a ${spec.action_type} action needs an output_schema`, [...SPEC, 'output_schema']);
+  if (
+    typeof spec.action_type === 'string' &&
+    !SCHEMA_OPTIONAL.has(spec.action_type) &&
+    spec.output_schema === undefined
+  ) {
+    report(
+      Code.schemaRequired,
+      'spec is missing required field "output_schema"',
+      SPEC,
+      'key',
+      `a ${spec.action_type} action needs an output_schema`,
+      [...SPEC, 'output_schema'],
+    );
   }
 }
 
@@ -159,7 +212,14 @@ function checkSteps(ctx: RuleContext, report: Report): void {
       );
     }
     if (index === 0 && step.input_source === 'static_urls' && ctx.spec.urls === undefined) {
-      report(Code.schemaRequired, 'spec is missing required field "urls"', SPEC, 'key', 'the first step reads static_urls, the task\'s urls', [...SPEC, 'urls']);
+      report(
+        Code.schemaRequired,
+        'spec is missing required field "urls"',
+        SPEC,
+        'key',
+        "the first step reads static_urls, the task's urls",
+        [...SPEC, 'urls'],
+      );
     }
     if (
       typeof step.action_type === 'string' &&
@@ -202,7 +262,9 @@ function checkUrls(ctx: RuleContext, report: Report): void {
     const parsed = parseHttpUrl(url);
     if (!parsed) {
       const withScheme =
-        !sensitive && !/^[a-z][a-z0-9+.-]*:/i.test(url) && parseHttpUrl(`https://${url}`) ? `https://${url}` : undefined;
+        !sensitive && !/^[a-z][a-z0-9+.-]*:/i.test(url) && parseHttpUrl(`https://${url}`)
+          ? `https://${url}`
+          : undefined;
       report(
         Code.urlInvalid,
         `${displayPath(at)} is not an absolute http(s) URL (got ${describeValue(url, sensitive)})`,
@@ -231,7 +293,9 @@ function parseHttpUrl(text: string): string | undefined {
   if (/\s/.test(text)) return undefined;
   try {
     const url = new URL(text);
-    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '' ? url.href : undefined;
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== ''
+      ? url.href
+      : undefined;
   } catch {
     return undefined;
   }

@@ -34,10 +34,13 @@ const KEY_RULE = '1–63 lower-case letters, digits or "-", starting and ending 
 const LABEL_RULE =
   'letters, digits, ".", "_", "/" or "-", at most 63 characters, starting and ending with a letter or digit';
 
-export function diagnosticsFromSchemaErrors(errors: readonly SchemaError[], ctx: SchemaErrorContext): Diagnostic[] {
+export function diagnosticsFromSchemaErrors(
+  errors: readonly SchemaError[],
+  ctx: SchemaErrorContext,
+): Diagnostic[] {
   const out: Diagnostic[] = [];
   const seen = new Set<string>();
-  for (const error of reduceAlternatives(relevant(errors, ctx))) {
+  for (const error of reduceAlternatives(relevant(errors, ctx), ctx.root)) {
     const diagnostic = toDiagnostic(error, ctx);
     if (!diagnostic) continue;
     const id = `${diagnostic.code}\u0000${diagnostic.path ?? ''}\u0000${diagnostic.message}`;
@@ -59,26 +62,45 @@ function relevant(errors: readonly SchemaError[], ctx: SchemaErrorContext): Sche
 }
 
 /**
- * For `anyOf`/`oneOf` failures, keep what the matching alternative says: if some alternative accepted the type
- * and failed on something else, those findings; otherwise one merged type error ("a string or a list").
+ * For `anyOf`/`oneOf` failures, keep what the alternative matching the value's type says: findings below the
+ * value (that alternative accepted its type), else findings at the value from an alternative of the right type,
+ * else one merged type error ("a string or a list").
  */
-function reduceAlternatives(errors: SchemaError[]): SchemaError[] {
+function reduceAlternatives(errors: SchemaError[], root: unknown): SchemaError[] {
   const alternativePaths = new Set(
     errors.filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf').map((e) => e.instancePath),
   );
   if (alternativePaths.size === 0) return errors;
   const out: SchemaError[] = [];
   for (const path of alternativePaths) {
-    const here = errors.filter((e) => e.instancePath === path && e.keyword !== 'anyOf' && e.keyword !== 'oneOf');
-    const specific = here.filter((e) => e.keyword !== 'type');
+    const deeper = errors.some((e) => e.instancePath.startsWith(`${path}/`));
+    if (deeper) continue;
+    const here = errors.filter(
+      (e) => e.instancePath === path && e.keyword !== 'anyOf' && e.keyword !== 'oneOf',
+    );
+    const valueType = jsonType(valueAt(root, pathFromPointer(root, path)));
+    const specific = here.filter(
+      (e) => e.keyword !== 'type' && !(e.keyword === 'enum' && !enumAdmits(e, valueType)),
+    );
     if (specific.length > 0) out.push(...specific);
     else if (here.length > 0) {
-      const types = [...new Set(here.flatMap((e) => typesOf(e.params.type)))];
-      out.push({ ...(here[0] as SchemaError), params: { type: types } });
+      const types = [
+        ...new Set(here.flatMap((e) => (e.keyword === 'enum' ? enumTypes(e) : typesOf(e.params.type)))),
+      ];
+      out.push({ ...(here[0] as SchemaError), keyword: 'type', params: { type: types } });
     }
   }
   return [...errors.filter((e) => !alternativePaths.has(e.instancePath)), ...out];
 }
+
+const enumTypes = (error: SchemaError): string[] => {
+  const allowed = Array.isArray(error.params.allowedValues) ? error.params.allowedValues : [];
+  return [...new Set(allowed.map((v) => (jsonType(v) === 'integer' ? 'number' : jsonType(v))))];
+};
+
+/** Whether some allowed value of an enum error has the value's JSON type. */
+const enumAdmits = (error: SchemaError, valueType: string): boolean =>
+  enumTypes(error).includes(valueType === 'integer' ? 'number' : valueType);
 
 const typesOf = (type: unknown): string[] =>
   Array.isArray(type) ? type.map(String) : typeof type === 'string' ? type.split(',') : [];
@@ -108,7 +130,14 @@ function toDiagnostic(error: SchemaError, ctx: SchemaErrorContext): Diagnostic |
     case 'required': {
       const missing = String(error.params.missingProperty);
       const owner = path.length + ctx.basePath.length === 0 ? 'the document' : name;
-      return make(Code.schemaRequired, `${owner} is missing required field ${quote(missing)}`, path, 'key', undefined, [...path, missing]);
+      return make(
+        Code.schemaRequired,
+        `${owner} is missing required field ${quote(missing)}`,
+        path,
+        'key',
+        undefined,
+        [...path, missing],
+      );
     }
     case 'additionalProperties': {
       const field = String(error.params.additionalProperty);
@@ -129,15 +158,20 @@ function toDiagnostic(error: SchemaError, ctx: SchemaErrorContext): Diagnostic |
       const gotText = got === 'array' || got === 'object' ? typeName(got) : shown(path, value);
       return make(
         Code.schemaType,
-        `${name} must be ${joinOr(expected.map(typeName))} (got ${gotText})`,
+        `${name} must be ${expected.length === 1 && expected[0] === 'boolean' ? 'true or false' : joinOr(expected.map(typeName))} (got ${gotText})`,
         path,
         'value',
-        typeHint(expected, value, ctx.isSensitive(path)),
+        path[path.length - 1] === 'items' && Array.isArray(value) && expected.includes('object')
+          ? 'draft 2020-12 writes a tuple as prefixItems: [...]; items is one schema for every item'
+          : typeHint(expected, value, ctx.isSensitive(path)),
       );
     }
     case 'enum':
     case 'const': {
-      const allowed = (error.keyword === 'const' ? [error.params.allowedValue] : (error.params.allowedValues as unknown[])) ?? [];
+      const allowed =
+        (error.keyword === 'const'
+          ? [error.params.allowedValue]
+          : (error.params.allowedValues as unknown[])) ?? [];
       return enumDiagnostic(allowed, value, path, name, make, ctx);
     }
     case 'pattern':
@@ -199,11 +233,15 @@ function enumDiagnostic(
       `${name} must be an ISO-3166 alpha-2 country code (got ${got})`,
       path,
       'value',
-      suggestion ? `did you mean ${quote(suggestion)}?` : 'use upper-case two-letter codes such as "US", "DE", "GB"',
+      suggestion
+        ? `did you mean ${quote(suggestion)}?`
+        : 'use upper-case two-letter codes such as "US", "DE", "GB"',
     );
   }
-  if (strings.length === 1) return make(Code.schemaEnum, `${name} must be ${quote(strings[0] ?? '')} (got ${got})`);
-  const list = strings.length <= 12 ? `one of: ${strings.join(', ')}` : `one of ${strings.length} allowed values`;
+  if (strings.length === 1)
+    return make(Code.schemaEnum, `${name} must be ${quote(strings[0] ?? '')} (got ${got})`);
+  const list =
+    strings.length <= 12 ? `one of: ${strings.join(', ')}` : `one of ${strings.length} allowed values`;
   return make(Code.schemaEnum, `${name} must be ${list} (got ${got})`, path, 'value', guess);
 }
 
@@ -244,7 +282,8 @@ function misplacedHint(field: string, at: Path): string | undefined {
   const specFields: readonly string[] = TASK_SPEC_FIELDS;
   const metadataOnly = ['labels', 'previousNames', 'protect'];
   if (metadataOnly.includes(field) && where !== 'metadata') return `${quote(field)} belongs under metadata`;
-  if (specFields.includes(field) && where !== 'spec' && field !== 'name') return `${quote(field)} belongs under spec`;
+  if (specFields.includes(field) && where !== 'spec' && field !== 'name')
+    return `${quote(field)} belongs under spec`;
   if (field === 'steps' && where === 'spec') return '"steps" belongs under spec.execution_plan';
   return undefined;
 }

@@ -32,7 +32,10 @@ export function checkIdentities(identities: readonly TaskIdentity[]): Diagnostic
   const previousOwners = new Map<string, { identity: TaskIdentity; at: SourceLocation }[]>();
   for (const identity of identities) {
     for (const previous of identity.previousNames) {
-      previousOwners.set(previous.name, [...(previousOwners.get(previous.name) ?? []), { identity, at: previous.at }]);
+      previousOwners.set(previous.name, [
+        ...(previousOwners.get(previous.name) ?? []),
+        { identity, at: previous.at },
+      ]);
     }
   }
   for (const identity of identities) {
@@ -49,9 +52,12 @@ export function checkIdentities(identities: readonly TaskIdentity[]): Diagnostic
       };
       const current = byKey.get(previous.name)?.[0];
       if (previous.name === identity.key) {
-        report('is this task\'s own key', 'remove it: a task cannot be renamed to itself');
+        report("is this task's own key", 'remove it: a task cannot be renamed to itself');
       } else if (current) {
-        report(`is the key of another task (${where(current.at)})`, 'a previous name must not be in use, or titan could not tell which task to move');
+        report(
+          `is the key of another task (${where(current.at)})`,
+          'a previous name must not be in use, or titan could not tell which task to move',
+        );
       }
       const sharers = (previousOwners.get(previous.name) ?? []).filter((o) => o.identity !== identity);
       if (sharers.length > 0) {

@@ -4,6 +4,7 @@
  */
 import {
   isAlias,
+  isCollection,
   isMap,
   isScalar,
   isSeq,
@@ -75,11 +76,33 @@ export interface ParsedFile {
   diagnostics: Diagnostic[];
 }
 
-export function parseYamlDocuments(text: string, file: string, limits: ParseLimits = DEFAULT_LIMITS): ParsedFile {
+export function parseYamlDocuments(
+  text: string,
+  file: string,
+  limits: ParseLimits = DEFAULT_LIMITS,
+): ParsedFile {
   if (text.length > limits.maxFileBytes) {
     return {
       documents: [],
       diagnostics: [tooLargeFile(file, text.length, limits.maxFileBytes)],
+    };
+  }
+  const tooDeep = flowNestingBeyond(text, limits.maxDepth);
+  if (tooDeep !== undefined) {
+    const before = text.slice(0, tooDeep);
+    const line = before.split('\n').length;
+    return {
+      documents: [],
+      diagnostics: [
+        {
+          code: Code.yamlTooDeep,
+          severity: 'error',
+          message: `brackets nest more than ${limits.maxDepth} levels deep; titan refuses to read the file`,
+          file,
+          line,
+          column: tooDeep - before.lastIndexOf('\n'),
+        },
+      ],
     };
   }
   const lineCounter = new LineCounter();
@@ -89,17 +112,55 @@ export function parseYamlDocuments(text: string, file: string, limits: ParseLimi
     uniqueKeys: true,
     merge: false,
     resolveKnownTags: false,
+    // Problems become diagnostics; nothing may reach the process's own warning channel.
+    logLevel: 'error',
   });
   const docs: Document.Parsed[] = Array.isArray(parsed) ? parsed : [];
   const documents: ParsedDocument[] = [];
   const diagnostics: Diagnostic[] = [];
   docs.forEach((doc, index) => {
     const locator = createLocator(doc, text, lineCounter, file);
-    const read = readDocument(doc, locator, limits, text, lineCounter);
+    const read = readDocument(doc, locator, limits, lineCounter);
     diagnostics.push(...read.diagnostics);
     documents.push({ file, index, value: read.value, empty: read.empty, locator });
   });
   return { documents, diagnostics };
+}
+
+/**
+ * The offset where `[`/`{` nesting first exceeds `max`, skipping quoted strings and comments; a cheap scan that
+ * refuses bracket bombs before the parser spends seconds on them.
+ */
+function flowNestingBeyond(text: string, max: number): number | undefined {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) return i;
+    } else if (c === 0x5d || c === 0x7d) {
+      depth = Math.max(0, depth - 1);
+    } else if (c === 0x22 || c === 0x27) {
+      i = endOfQuoted(text, i);
+    } else if (c === 0x23 && (i === 0 || /\s/.test(text[i - 1] as string))) {
+      const end = text.indexOf('\n', i);
+      i = end < 0 ? text.length : end;
+    }
+  }
+  return undefined;
+}
+
+/** Offset of the closing quote of the string opening at `start` (or of the line end when it is not a string). */
+function endOfQuoted(text: string, start: number): number {
+  const quote = text[start];
+  for (let i = start + 1; i < text.length; i++) {
+    const c = text[i];
+    if (quote === '"' && c === '\\') i++;
+    else if (c === quote) {
+      if (quote === "'" && text[i + 1] === "'") i++;
+      else return i;
+    }
+  }
+  return text.length;
 }
 
 export const tooLargeFile = (file: string, size: number, max: number): Diagnostic => ({
@@ -112,13 +173,16 @@ export const tooLargeFile = (file: string, size: number, max: number): Diagnosti
 });
 
 const formatBytes = (n: number): string =>
-  n >= 1024 * 1024 ? `${(n / (1024 * 1024)).toFixed(1)} MiB` : n >= 1024 ? `${Math.round(n / 1024)} KiB` : `${n} bytes`;
+  n >= 1024 * 1024
+    ? `${(n / (1024 * 1024)).toFixed(1)} MiB`
+    : n >= 1024
+      ? `${Math.round(n / 1024)} KiB`
+      : `${n} bytes`;
 
 function readDocument(
   doc: Document.Parsed,
   locator: Locator,
   limits: ParseLimits,
-  text: string,
   lineCounter: LineCounter,
 ): { value: JsonValue | undefined; empty: boolean; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
@@ -126,23 +190,54 @@ function readDocument(
     const { line, col } = lineCounter.linePos(offset);
     return { line, column: col };
   };
-  for (const error of doc.errors) diagnostics.push(yamlErrorDiagnostic(error, doc, text, locator.file, at));
-  for (const warning of doc.warnings) {
-    const unknownTag = warning.code === 'TAG_RESOLVE_FAILED';
-    diagnostics.push({
-      code: unknownTag ? Code.yamlTag : Code.yamlWarning,
-      severity: 'warning',
-      message: unknownTag
-        ? `${lowerFirst(warning.message)}; the value is read as plain text`
-        : lowerFirst(warning.message),
-      file: locator.file,
-      ...at(warning.pos[0]),
-    });
+  // The parser often explains one mistake twice at the same place; one message per place is enough.
+  const places = new Set<number>();
+  for (const error of doc.errors) {
+    if (places.has(error.pos[0])) continue;
+    places.add(error.pos[0]);
+    diagnostics.push(yamlErrorDiagnostic(error, doc, locator.file, at));
   }
-  if (doc.errors.length > 0) return { value: undefined, empty: false, diagnostics };
-  if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null && !hasSource(doc.contents)))
+  let unsupportedTag = false;
+  for (const warning of doc.warnings) {
+    if (warning.code === 'TAG_RESOLVE_FAILED') {
+      unsupportedTag = true;
+      const tag = warning.message.replace(/^Unresolved tag: /, '').replace(/^tag:yaml\.org,2002:/, '!!');
+      diagnostics.push({
+        code: Code.yamlTag,
+        severity: 'error',
+        message: `unsupported YAML tag ${tag}: manifests hold plain values (strings, numbers, booleans, lists, mappings)`,
+        hint: 'remove the tag',
+        file: locator.file,
+        ...at(warning.pos[0]),
+      });
+    } else {
+      diagnostics.push({
+        code: Code.yamlWarning,
+        severity: 'warning',
+        message: lowerFirst(warning.message),
+        file: locator.file,
+        ...at(warning.pos[0]),
+      });
+    }
+  }
+  if (doc.errors.length > 0 || unsupportedTag) return { value: undefined, empty: false, diagnostics };
+  if (
+    doc.contents === null ||
+    (isScalar(doc.contents) && doc.contents.value === null && !hasSource(doc.contents))
+  )
     return { value: undefined, empty: true, diagnostics };
 
+  const complexKey = firstCollectionKey(doc);
+  if (complexKey !== undefined) {
+    diagnostics.push({
+      code: Code.yamlValue,
+      severity: 'error',
+      message: 'a mapping key must be a plain value, not a list or a mapping',
+      file: locator.file,
+      ...positionOfOffset(locator, complexKey),
+    });
+    return { value: undefined, empty: false, diagnostics };
+  }
   let raw: unknown;
   try {
     raw = doc.toJS({ maxAliasCount: limits.maxAliasCount });
@@ -163,18 +258,17 @@ const lowerFirst = (s: string): string => s.charAt(0).toLowerCase() + s.slice(1)
 function yamlErrorDiagnostic(
   error: YAMLError,
   doc: Document.Parsed,
-  text: string,
   file: string,
   at: (offset: number) => Position,
 ): Diagnostic {
   const position = at(error.pos[0]);
   if (error.code === 'DUPLICATE_KEY') {
-    const key = text.slice(error.pos[0], error.pos[1]);
-    const first = firstOccurrenceOfKey(doc, error.pos[0]);
+    const duplicate = duplicateKeyAt(doc, error.pos[0]);
+    const name = duplicate ? ` ${JSON.stringify(duplicate.name)}` : '';
     return {
       code: Code.duplicateKey,
       severity: 'error',
-      message: `duplicate key ${JSON.stringify(key)}${first === undefined ? '' : ` (first written at line ${at(first).line})`}`,
+      message: `duplicate key${name}${duplicate?.first === undefined ? '' : ` (first written at line ${at(duplicate.first).line})`}`,
       hint: 'YAML mappings cannot repeat a key; keep one of them',
       file,
       ...position,
@@ -198,9 +292,12 @@ function yamlErrorDiagnostic(
   };
 }
 
-/** Start offset of the first key equal to the duplicate key starting at `offset`. */
-function firstOccurrenceOfKey(doc: Document.Parsed, offset: number): number | undefined {
-  let found: number | undefined;
+/** The duplicate key starting at `offset`: its name and the start offset of its first occurrence. */
+function duplicateKeyAt(
+  doc: Document.Parsed,
+  offset: number,
+): { name: string; first: number | undefined } | undefined {
+  let found: { name: string; first: number | undefined } | undefined;
   visit(doc, {
     Map(_, map) {
       const pairs = map.items;
@@ -208,14 +305,19 @@ function firstOccurrenceOfKey(doc: Document.Parsed, offset: number): number | un
       if (!duplicate || !isScalar(duplicate.key)) return undefined;
       const name = String(duplicate.key.value);
       const first = pairs.find((pair) => isScalar(pair.key) && String(pair.key.value) === name);
-      if (first && isScalar(first.key)) found = first.key.range?.[0];
+      found = { name, first: first && isScalar(first.key) ? first.key.range?.[0] : undefined };
       return visit.BREAK;
     },
   });
   return found;
 }
 
-function aliasDiagnostic(error: unknown, doc: Document.Parsed, locator: Locator, limits: ParseLimits): Diagnostic {
+function aliasDiagnostic(
+  error: unknown,
+  doc: Document.Parsed,
+  locator: Locator,
+  limits: ParseLimits,
+): Diagnostic {
   const message = error instanceof Error ? error.message : String(error);
   let aliasOffset: number | undefined;
   visit(doc, {
@@ -242,6 +344,21 @@ function aliasDiagnostic(error: unknown, doc: Document.Parsed, locator: Locator,
     file: locator.file,
     ...position,
   };
+}
+
+/** Start offset of the first mapping key that is itself a list or a mapping (`? [a, b]: c`). */
+function firstCollectionKey(doc: Document.Parsed): number | undefined {
+  let found: number | undefined;
+  visit(doc, {
+    Pair(_, pair) {
+      if (isCollection(pair.key)) {
+        found = pair.key.range?.[0] ?? 0;
+        return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  return found;
 }
 
 function positionOfOffset(locator: Locator, offset: number): Position {
@@ -321,14 +438,18 @@ function toJsonValue(
     const out: JsonObject = {};
     for (const [key, item] of Object.entries(value)) {
       const converted = toJsonValue(item, [...path, key], ancestors, limits, locator, problems);
-      Object.defineProperty(out, key, { value: converted ?? null, enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(out, key, {
+        value: converted ?? null,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     }
     return out;
   } finally {
     ancestors.delete(value);
   }
 }
-
 
 interface NodeLookup {
   key: Node | undefined;
@@ -422,10 +543,4 @@ const isEmptyScalar = (node: Node): boolean => isScalar(node) && node.value === 
 
 function createLocator(doc: Document.Parsed, text: string, lineCounter: LineCounter, file: string): Locator {
   return new LocatorImpl(file, doc, text, lineCounter);
-}
-
-/** A locator for content that has no document (a file that could not be parsed). */
-export function fileStartLocator(file: string): Locator {
-  const start = { line: 1, column: 1 };
-  return { file, start, at: () => start, inValue: () => start, find: () => start };
 }

@@ -5,7 +5,7 @@
 import { deepEqual, type JsonValue } from '../json.js';
 import { TASK_SPEC_FIELDS, type TaskSpec } from '../model.js';
 import { isSensitivePath, maskSensitive } from '../sensitive.js';
-import { formatRunsPerDay, readSchedule, taskRunsPerDay } from './cron.js';
+import { formatRunsPerDay, readSchedule, taskRunsPerDay, type ScheduleReader } from './cron.js';
 import type { FieldChange } from './model.js';
 import { classifySchemaChange } from './schema-compat.js';
 
@@ -18,6 +18,7 @@ export function diffSpecFields(
   before: TaskSpec | undefined,
   after: TaskSpec | undefined,
   sensitivePaths: readonly string[],
+  read: ScheduleReader = readSchedule,
 ): FieldChange[] {
   const maskedBefore = before && maskSensitive(before, sensitivePaths);
   const maskedAfter = after && maskSensitive(after, sensitivePaths);
@@ -26,7 +27,8 @@ export function diffSpecFields(
     const realBefore = before?.[field] as JsonValue | undefined;
     const realAfter = after?.[field] as JsonValue | undefined;
     if (deepEqual(realBefore, realAfter)) continue;
-    const sensitive = isSensitivePath(`/${field}`, sensitivePaths) || sensitivePaths.some((p) => p.startsWith(`/${field}/`));
+    const sensitive =
+      isSensitivePath(`/${field}`, sensitivePaths) || sensitivePaths.some((p) => p.startsWith(`/${field}/`));
     const change: FieldChange = { field, sensitive, notes: [] };
     const shownBefore = maskedBefore?.[field] as JsonValue | undefined;
     const shownAfter = maskedAfter?.[field] as JsonValue | undefined;
@@ -39,7 +41,7 @@ export function diffSpecFields(
     if (before !== undefined) classifyOutput(field, shownBefore, shownAfter, change);
     changes.push(change);
   }
-  addScheduleNotes(before, after, changes);
+  addScheduleNotes(before, after, changes, read);
   return changes;
 }
 
@@ -77,22 +79,28 @@ function lastStepSchema(plan: JsonValue | undefined): JsonValue | undefined {
  * The reading of the schedule before and after, on the `schedule` field change (or `execution_type`, when only
  * that changed): "every hour at :00 (24 runs/day) -> every 20 minutes (72 runs/day): +48 runs/day".
  */
-function addScheduleNotes(before: TaskSpec | undefined, after: TaskSpec | undefined, changes: FieldChange[]): void {
-  const target = changes.find((c) => c.field === 'schedule') ?? changes.find((c) => c.field === 'execution_type');
+function addScheduleNotes(
+  before: TaskSpec | undefined,
+  after: TaskSpec | undefined,
+  changes: FieldChange[],
+  read: ScheduleReader,
+): void {
+  const target =
+    changes.find((c) => c.field === 'schedule') ?? changes.find((c) => c.field === 'execution_type');
   if (target === undefined || target.sensitive) return;
-  const from = before && scheduleWords(before);
-  const to = after && scheduleWords(after);
+  const from = before && scheduleWords(before, read);
+  const to = after && scheduleWords(after, read);
   if (before === undefined) {
     if (to !== undefined && after?.execution_type === 'scheduled') target.notes.push(to);
     return;
   }
-  const delta = (after ? taskRunsPerDay(after) : 0) - taskRunsPerDay(before);
+  const delta = (after ? taskRunsPerDay(after, read) : 0) - taskRunsPerDay(before, read);
   const runs = delta === 0 ? '' : `: ${formatRunsPerDay(delta, true)} runs/day`;
   target.notes.push(`${from ?? 'not scheduled'} -> ${to ?? 'not scheduled'}${runs}`);
 }
 
-function scheduleWords(spec: TaskSpec): string | undefined {
+function scheduleWords(spec: TaskSpec, read: ScheduleReader): string | undefined {
   if (spec.execution_type !== 'scheduled' || spec.schedule === undefined) return undefined;
-  const reading = readSchedule(spec.schedule);
+  const reading = read(spec.schedule);
   return reading && `${reading.reading} (${formatRunsPerDay(reading.runsPerDay)} runs/day)`;
 }

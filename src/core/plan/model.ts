@@ -13,7 +13,15 @@ export const SENSITIVE = '(sensitive)';
 export type ChangeAction = 'create' | 'update' | 'replace' | 'delete' | 'adopt' | 'move' | 'noop';
 
 /** Order in which summaries count actions. */
-export const CHANGE_ACTIONS: readonly ChangeAction[] = ['create', 'update', 'replace', 'delete', 'adopt', 'move', 'noop'];
+export const CHANGE_ACTIONS: readonly ChangeAction[] = [
+  'create',
+  'update',
+  'replace',
+  'delete',
+  'adopt',
+  'move',
+  'noop',
+];
 
 /**
  * Field changes named `metadata.*` (only `metadata.protect` today) live in the lockfile, not on the service: an

@@ -45,7 +45,8 @@ const isEmpty = (value: JsonValue): boolean =>
   (Array.isArray(value) && value.length === 0) || (isJsonObject(value) && Object.keys(value).length === 0);
 
 /** Do two specs describe the same task? Real (unmasked) values are compared. */
-export const specsEqual = (a: TaskSpec, b: TaskSpec): boolean => deepEqual(normalizeSpec(a), normalizeSpec(b));
+export const specsEqual = (a: TaskSpec, b: TaskSpec): boolean =>
+  deepEqual(normalizeSpec(a), normalizeSpec(b));
 
 /**
  * The digest `titan apply` records in the lock for a spec it applied: the normalised spec with sensitive values
@@ -60,5 +61,7 @@ export const appliedDigest = (spec: TaskSpec, sensitivePaths: readonly string[] 
  */
 export function liveDiffersFromLock(entry: LockEntry, liveSpec: TaskSpec): boolean {
   const sensitive = entry.sensitive ?? [];
-  return appliedDigest(liveSpec, sensitive) !== entry.digest && digestSpec(liveSpec, sensitive) !== entry.digest;
+  return (
+    appliedDigest(liveSpec, sensitive) !== entry.digest && digestSpec(liveSpec, sensitive) !== entry.digest
+  );
 }

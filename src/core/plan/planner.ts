@@ -17,7 +17,7 @@ import { InvalidInputError } from '../errors.js';
 import type { LockEntry, Lockfile } from '../lock/model.js';
 import type { DesiredTask, LiveTask, TaskSpec } from '../model.js';
 import { maskSensitive } from '../sensitive.js';
-import { round2, taskRunsPerDay } from './cron.js';
+import { createScheduleReader, round2, taskRunsPerDay, type ScheduleReader } from './cron.js';
 import { diffSpecFields } from './fields.js';
 import {
   CHANGE_ACTIONS,
@@ -31,8 +31,14 @@ import {
   type PlanSummary,
   type TaskFingerprint,
 } from './model.js';
-import { appliedDigest, liveDiffersFromLock, normalizeSchedule, normalizeSpec, specsEqual } from './normalize.js';
-import { matchesAnyTarget, parseTargetSelector } from './selector.js';
+import {
+  appliedDigest,
+  liveDiffersFromLock,
+  normalizeSchedule,
+  normalizeSpec,
+  specsEqual,
+} from './normalize.js';
+import { matchesAnyTarget, parseTargetSelector, type TargetSelector } from './selector.js';
 
 export interface PlanOptions {
   /** API origin the live tasks come from (recorded in the plan). */
@@ -66,9 +72,15 @@ interface Identity {
   managedIds: Set<string>;
   /** Unmanaged live tasks by Titan name, oldest first (then smallest id): the adoption candidates. */
   unmanagedByName: Map<string, LiveTask[]>;
+  /** Cron readings, cached for this plan. */
+  read: ScheduleReader;
 }
 
-function resolveIdentity(desired: readonly DesiredTask[], live: readonly LiveTask[], lock: Lockfile | null): Identity {
+function resolveIdentity(
+  desired: readonly DesiredTask[],
+  live: readonly LiveTask[],
+  lock: Lockfile | null,
+): Identity {
   const sorted = [...desired].sort((a, b) => compareStrings(a.key, b.key));
   const lockTasks = lock?.tasks ?? {};
   const desiredKeys = new Set(sorted.map((task) => task.key));
@@ -83,7 +95,9 @@ function resolveIdentity(desired: readonly DesiredTask[], live: readonly LiveTas
   }
   for (const task of sorted) {
     if (entries.has(task.key)) continue;
-    const previous = task.previousNames.find((name) => lockTasks[name] && !desiredKeys.has(name) && !claimed.has(name));
+    const previous = task.previousNames.find(
+      (name) => lockTasks[name] && !desiredKeys.has(name) && !claimed.has(name),
+    );
     if (previous !== undefined) {
       entries.set(task.key, { lockKey: previous, entry: lockTasks[previous] as LockEntry });
       claimed.add(previous);
@@ -105,7 +119,15 @@ function resolveIdentity(desired: readonly DesiredTask[], live: readonly LiveTas
   for (const group of unmanagedByName.values()) {
     group.sort((a, b) => compareStrings(a.created_at, b.created_at) || compareStrings(a.id, b.id));
   }
-  return { desired: sorted, entries, orphans, liveById, managedIds, unmanagedByName };
+  return {
+    desired: sorted,
+    entries,
+    orphans,
+    liveById,
+    managedIds,
+    unmanagedByName,
+    read: createScheduleReader(),
+  };
 }
 
 /**
@@ -135,7 +157,8 @@ export function tasksNeedingFullRead(
       continue;
     }
     const summary = summaryOf(managed.entry.id);
-    if (summary !== undefined && !canSkipFullRead(task, managed.entry, summary, replace)) needed.add(summary.id);
+    if (summary !== undefined && !canSkipFullRead(task, managed.entry, summary, replace))
+      needed.add(summary.id);
   }
   for (const [, entry] of identity.orphans) {
     const summary = summaryOf(entry.id);
@@ -150,7 +173,12 @@ export function tasksNeedingFullRead(
 }
 
 /** A managed task's summary is enough when nothing changed on either side since the last apply. */
-const canSkipFullRead = (task: DesiredTask, entry: LockEntry, live: LiveTask, replace: Set<string>): boolean =>
+const canSkipFullRead = (
+  task: DesiredTask,
+  entry: LockEntry,
+  live: LiveTask,
+  replace: Set<string>,
+): boolean =>
   !replace.has(task.key) &&
   task.sensitivePaths.length === 0 &&
   live.updated_at === entry.updated_at &&
@@ -173,15 +201,8 @@ export function planChanges(
   const identity = resolveIdentity(desired, live, lock);
   const targets = (options.targets ?? []).map(parseTargetSelector);
   const replace = new Set(options.replace ?? []);
+  assertReplaceKeys(identity.desired, [...replace]);
   const warnings: string[] = [];
-  for (const key of [...replace].sort(compareStrings)) {
-    if (!identity.desired.some((task) => task.key === key)) {
-      throw new InvalidInputError(
-        `--replace ${key}: no manifest declares the key "${key}".`,
-        'Name the metadata.name of a task in the manifests.',
-      );
-    }
-  }
 
   const changes: PlannedChange[] = [];
   const adopted = new Set<string>();
@@ -191,7 +212,9 @@ export function planChanges(
     if (managed !== undefined) {
       changes.push(planManaged(task, managed.lockKey, managed.entry, identity, replace, adopted, runsDelta));
     } else {
-      if (replace.has(task.key)) warnings.push(`--replace ${task.key}: the task is not managed yet, so there is nothing to replace.`);
+      if (replace.has(task.key)) {
+        warnings.push(`--replace ${task.key}: the task is not managed yet, so there is nothing to replace.`);
+      }
       changes.push(planUnmanaged(task, identity, adopted, runsDelta));
     }
   }
@@ -199,24 +222,7 @@ export function planChanges(
     changes.push(planDelete(key, entry, identity, options.lockFileBase ?? '', runsDelta));
   }
   changes.sort((a, b) => compareStrings(a.key, b.key));
-
-  const labels = new Map(identity.desired.map((task) => [task.key, task.labels]));
-  const selected =
-    targets.length === 0
-      ? changes
-      : changes.filter(
-          (change) =>
-            matchesAnyTarget(targets, change.key, labels.get(change.key)) ||
-            (change.fromKey !== undefined && matchesAnyTarget(targets, change.fromKey, undefined)),
-        );
-  for (const selector of targets) {
-    const hit = changes.some(
-      (change) =>
-        matchesAnyTarget([selector], change.key, labels.get(change.key)) ||
-        (change.fromKey !== undefined && matchesAnyTarget([selector], change.fromKey, undefined)),
-    );
-    if (!hit) warnings.push(`--target ${selector.text} matched no task.`);
-  }
+  const selected = selectTargets(changes, targets, identity.desired, warnings);
 
   const managedCount = Object.keys(lock?.tasks ?? {}).length;
   const liveIds = [...identity.liveById.keys()];
@@ -240,6 +246,38 @@ export function planChanges(
   };
 }
 
+/** `--replace` may only name keys the manifests declare (else invalid input, exit 3). */
+export function assertReplaceKeys(desired: readonly DesiredTask[], replace: readonly string[]): void {
+  const keys = new Set(desired.map((task) => task.key));
+  const unknown = [...replace].sort(compareStrings).find((key) => !keys.has(key));
+  if (unknown !== undefined) {
+    throw new InvalidInputError(
+      `--replace ${unknown}: no manifest declares the key "${unknown}".`,
+      'Name the metadata.name of a task in the manifests.',
+    );
+  }
+}
+
+/** The changes a targeted plan keeps (all without targets); a selector that matches nothing is worth a warning. */
+function selectTargets(
+  changes: PlannedChange[],
+  targets: TargetSelector[],
+  desired: DesiredTask[],
+  warnings: string[],
+): PlannedChange[] {
+  if (targets.length === 0) return changes;
+  const labels = new Map(desired.map((task) => [task.key, task.labels]));
+  const matches = (selectors: TargetSelector[], change: PlannedChange): boolean =>
+    matchesAnyTarget(selectors, change.key, labels.get(change.key)) ||
+    (change.fromKey !== undefined && matchesAnyTarget(selectors, change.fromKey, undefined));
+  for (const selector of targets) {
+    if (!changes.some((change) => matches([selector], change))) {
+      warnings.push(`--target ${selector.text} matched no task.`);
+    }
+  }
+  return changes.filter((change) => matches(targets, change));
+}
+
 function planManaged(
   task: DesiredTask,
   lockKey: string,
@@ -254,7 +292,8 @@ function planManaged(
   const sensitive = union(task.sensitivePaths, entry.sensitive ?? []);
   if (live === undefined) {
     const twin = adoptionCandidate(task, identity, adopted);
-    const change = twin === undefined ? createChange(task, runsDelta) : adoptChange(task, twin, adopted);
+    const change =
+      twin === undefined ? createChange(task, identity, runsDelta) : adoptChange(task, twin, adopted);
     change.vanished = true;
     change.warnings.push(
       twin === undefined
@@ -270,8 +309,10 @@ function planManaged(
   else if (!canSkipFullRead(task, entry, live, replace)) {
     throw new Error(`planner: the full spec of task ${live.id} (${task.key}) was not read`);
   }
-  const fields = liveSpec === undefined ? [] : diffSpecFields(liveSpec, desiredSpec, sensitive);
-  const drift = liveSpec !== undefined && fields.length > 0 && liveDiffersFromLock(entry, live.spec as TaskSpec);
+  const fields =
+    liveSpec === undefined ? [] : diffSpecFields(liveSpec, desiredSpec, sensitive, identity.read);
+  const drift =
+    liveSpec !== undefined && fields.length > 0 && liveDiffersFromLock(entry, live.spec as TaskSpec);
   const protectField = protectChange(entry.protect, task.protect);
   let action: ChangeAction;
   if (replace.has(task.key)) action = 'replace';
@@ -296,9 +337,15 @@ function planManaged(
       `replaced on request (--replace ${task.key}): task ${live.id} is deleted and a new task is created; the new one gets a new id.`,
     );
   }
-  if (drift) change.warnings.push('changed outside titan since the last apply; the plan reverts it to the manifest.');
+  if (drift)
+    change.warnings.push('changed outside titan since the last apply; the plan reverts it to the manifest.');
   if (fromKey !== undefined) change.fromKey = fromKey;
-  runsDelta.set(change, taskRunsPerDay(desiredSpec) - runsOf(live));
+  runsDelta.set(
+    change,
+    sameSchedule(desiredSpec, live)
+      ? 0
+      : taskRunsPerDay(desiredSpec, identity.read) - runsOf(live, identity.read),
+  );
   return change;
 }
 
@@ -309,11 +356,17 @@ function planUnmanaged(
   runsDelta: Map<PlannedChange, number>,
 ): PlannedChange {
   const candidate = adoptionCandidate(task, identity, adopted);
-  return candidate === undefined ? createChange(task, runsDelta) : adoptChange(task, candidate, adopted);
+  return candidate === undefined
+    ? createChange(task, identity, runsDelta)
+    : adoptChange(task, candidate, adopted);
 }
 
 /** The oldest (then smallest-id) unmanaged live task exactly equal to the manifest, not adopted by another key. */
-const adoptionCandidate = (task: DesiredTask, identity: Identity, adopted: Set<string>): LiveTask | undefined =>
+const adoptionCandidate = (
+  task: DesiredTask,
+  identity: Identity,
+  adopted: Set<string>,
+): LiveTask | undefined =>
   (identity.unmanagedByName.get(task.spec.name) ?? []).find(
     (live) => live.spec !== undefined && !adopted.has(live.id) && specsEqual(live.spec, task.spec),
   );
@@ -337,21 +390,25 @@ function adoptChange(task: DesiredTask, candidate: LiveTask, adopted: Set<string
   };
 }
 
-function createChange(task: DesiredTask, runsDelta: Map<PlannedChange, number>): PlannedChange {
+function createChange(
+  task: DesiredTask,
+  identity: Identity,
+  runsDelta: Map<PlannedChange, number>,
+): PlannedChange {
   const spec = normalizeSpec(task.spec);
   const change: PlannedChange = {
     action: 'create',
     key: task.key,
     name: displayName(task),
     after: maskSensitive(spec, task.sensitivePaths),
-    fields: diffSpecFields(undefined, spec, task.sensitivePaths),
+    fields: diffSpecFields(undefined, spec, task.sensitivePaths, identity.read),
     drift: false,
     vanished: false,
     protect: task.protect,
     warnings: [],
     source: task.source,
   };
-  runsDelta.set(change, taskRunsPerDay(spec));
+  runsDelta.set(change, taskRunsPerDay(spec, identity.read));
   return change;
 }
 
@@ -363,7 +420,9 @@ function planDelete(
   runsDelta: Map<PlannedChange, number>,
 ): PlannedChange {
   const live = identity.liveById.get(entry.id);
-  const source = { file: lockFileBase === '' ? entry.file : `${lockFileBase.replace(/\/$/, '')}/${entry.file}` };
+  const source = {
+    file: lockFileBase === '' ? entry.file : `${lockFileBase.replace(/\/$/, '')}/${entry.file}`,
+  };
   const change: PlannedChange = {
     action: 'delete',
     key,
@@ -377,10 +436,12 @@ function planDelete(
     source,
   };
   if (live === undefined) {
-    change.warnings.push(`task ${entry.id} is already gone from the service; titan only drops it from the lockfile.`);
+    change.warnings.push(
+      `task ${entry.id} is already gone from the service; titan only drops it from the lockfile.`,
+    );
     return change;
   }
-  runsDelta.set(change, -runsOf(live));
+  runsDelta.set(change, -runsOf(live, identity.read));
   if (live.spec !== undefined) {
     change.before = maskSensitive(normalizeSpec(live.spec), entry.sensitive ?? []);
     change.drift = liveDiffersFromLock(entry, live.spec);
@@ -403,10 +464,23 @@ function protectChange(before: boolean, after: boolean): FieldChange | undefined
 const displayName = (task: DesiredTask): string =>
   task.sensitivePaths.includes('/name') ? String(maskSensitive(task.spec, ['/name']).name) : task.spec.name;
 
-const runsOf = (live: LiveTask): number =>
+/** Unchanged schedules change no runs/day: skip reading them (a cron parse per task adds up at 10,000 tasks). */
+const sameSchedule = (spec: TaskSpec, live: LiveTask): boolean => {
+  const current = live.spec ?? { execution_type: live.execution_type, schedule: live.schedule };
+  const schedule = (s: string | undefined): string | undefined =>
+    s === undefined ? undefined : normalizeSchedule(s);
+  return (
+    spec.execution_type === current.execution_type && schedule(spec.schedule) === schedule(current.schedule)
+  );
+};
+
+const runsOf = (live: LiveTask, read: ScheduleReader): number =>
   live.spec !== undefined
-    ? taskRunsPerDay(normalizeSpec(live.spec))
-    : taskRunsPerDay({ execution_type: live.execution_type as TaskSpec['execution_type'], schedule: live.schedule });
+    ? taskRunsPerDay(live.spec, read)
+    : taskRunsPerDay(
+        { execution_type: live.execution_type as TaskSpec['execution_type'], schedule: live.schedule },
+        read,
+      );
 
 function fingerprintsOf(changes: PlannedChange[], identity: Identity): TaskFingerprint[] {
   const out: TaskFingerprint[] = [];
@@ -419,7 +493,10 @@ function fingerprintsOf(changes: PlannedChange[], identity: Identity): TaskFinge
 }
 
 function summarize(changes: PlannedChange[], runsDelta: Map<PlannedChange, number>): PlanSummary {
-  const counts = Object.fromEntries(CHANGE_ACTIONS.map((action) => [action, 0])) as Record<ChangeAction, number>;
+  const counts = Object.fromEntries(CHANGE_ACTIONS.map((action) => [action, 0])) as Record<
+    ChangeAction,
+    number
+  >;
   let breaking = 0;
   for (const change of changes) {
     counts[change.action] += 1;
@@ -437,7 +514,8 @@ function summarize(changes: PlannedChange[], runsDelta: Map<PlannedChange, numbe
 function refusalsOf(changes: PlannedChange[], managed: number, allowMassDelete: boolean): PlanRefusal[] {
   const refusals: PlanRefusal[] = [];
   const protectedChanges = changes.filter(
-    (change) => change.protect && ((change.action === 'delete' && !change.vanished) || change.action === 'replace'),
+    (change) =>
+      change.protect && ((change.action === 'delete' && !change.vanished) || change.action === 'replace'),
   );
   if (protectedChanges.length > 0) {
     const verb = protectedChanges.every((c) => c.action === 'replace') ? 'replace' : 'delete';
@@ -473,7 +551,8 @@ function refusalsOf(changes: PlannedChange[], managed: number, allowMassDelete: 
   return refusals;
 }
 
-const union = (a: readonly string[], b: readonly string[]): string[] => [...new Set([...a, ...b])].sort(compareStrings);
+const union = (a: readonly string[], b: readonly string[]): string[] =>
+  [...new Set([...a, ...b])].sort(compareStrings);
 
 /** Code-point order: deterministic whatever the locale. */
 export const compareStrings = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);

@@ -58,7 +58,10 @@ const HANDLED = new Set([
   ...UPPER_BOUNDS,
 ]);
 
-export function classifySchemaChange(before: JsonValue | undefined, after: JsonValue | undefined): SchemaCompatibility {
+export function classifySchemaChange(
+  before: JsonValue | undefined,
+  after: JsonValue | undefined,
+): SchemaCompatibility {
   const out: SchemaCompatibility = { compatibility: 'compatible', breaking: [], compatible: [] };
   if (before === undefined && after !== undefined) out.compatible.push('output schema added');
   else if (before !== undefined && after === undefined) out.breaking.push('output schema removed');
@@ -128,26 +131,39 @@ function compareEnum(before: JsonObject, after: JsonObject, where: string, out: 
   const from = Array.isArray(before.enum) ? before.enum : undefined;
   const to = Array.isArray(after.enum) ? after.enum : undefined;
   if (to !== undefined && from === undefined) out.breaking.push(`${where}values restricted to ${values(to)}`);
-  else if (from !== undefined && to === undefined) out.compatible.push(`${where}enum removed (any value allowed)`);
+  else if (from !== undefined && to === undefined)
+    out.compatible.push(`${where}enum removed (any value allowed)`);
   else if (from !== undefined && to !== undefined) {
     const removed = from.filter((value) => !to.some((v) => deepEqual(v, value)));
     const added = to.filter((value) => !from.some((v) => deepEqual(v, value)));
-    if (removed.length > 0) out.breaking.push(`${where}enum value${removed.length > 1 ? 's' : ''} removed: ${values(removed)}`);
-    if (added.length > 0) out.compatible.push(`${where}enum value${added.length > 1 ? 's' : ''} added: ${values(added)}`);
+    if (removed.length > 0)
+      out.breaking.push(`${where}enum value${removed.length > 1 ? 's' : ''} removed: ${values(removed)}`);
+    if (added.length > 0)
+      out.compatible.push(`${where}enum value${added.length > 1 ? 's' : ''} added: ${values(added)}`);
   }
   if (!deepEqual(before.const, after.const)) {
     if (after.const === undefined) out.compatible.push(`${where}const removed`);
-    else out.breaking.push(`${where}const ${before.const === undefined ? 'added' : 'changed'}: ${values([after.const])}`);
+    else
+      out.breaking.push(
+        `${where}const ${before.const === undefined ? 'added' : 'changed'}: ${values([after.const])}`,
+      );
   }
 }
 
 const values = (list: JsonValue[]): string => list.map((v) => JSON.stringify(v)).join(', ');
 
-function compareRequired(before: JsonObject, after: JsonObject, path: string, out: SchemaCompatibility): void {
+function compareRequired(
+  before: JsonObject,
+  after: JsonObject,
+  path: string,
+  out: SchemaCompatibility,
+): void {
   const from = stringsOf(before.required);
   const to = stringsOf(after.required);
-  for (const name of to) if (!from.includes(name)) out.breaking.push(`\`${join(path, name)}\` is now required`);
-  for (const name of from) if (!to.includes(name)) out.compatible.push(`\`${join(path, name)}\` is no longer required`);
+  for (const name of to)
+    if (!from.includes(name)) out.breaking.push(`\`${join(path, name)}\` is now required`);
+  for (const name of from)
+    if (!to.includes(name)) out.compatible.push(`\`${join(path, name)}\` is no longer required`);
 }
 
 const stringsOf = (value: JsonValue | undefined): string[] =>
@@ -155,7 +171,12 @@ const stringsOf = (value: JsonValue | undefined): string[] =>
 
 const join = (path: string, name: string): string => (path === '' ? name : `${path}.${name}`);
 
-function compareProperties(before: JsonObject, after: JsonObject, path: string, out: SchemaCompatibility): void {
+function compareProperties(
+  before: JsonObject,
+  after: JsonObject,
+  path: string,
+  out: SchemaCompatibility,
+): void {
   const from = isJsonObject(before.properties) ? before.properties : {};
   const to = isJsonObject(after.properties) ? after.properties : {};
   for (const name of Object.keys(from).sort()) {
@@ -204,8 +225,7 @@ function compareBounds(before: JsonObject, after: JsonObject, where: string, out
     const to = after[keyword];
     if (from === to) continue;
     const lower = LOWER_BOUNDS.includes(keyword);
-    const stricter =
-      typeof to === 'number' && (typeof from !== 'number' || (lower ? to > from : to < from));
+    const stricter = typeof to === 'number' && (typeof from !== 'number' || (lower ? to > from : to < from));
     const text = `${keyword} ${from === undefined ? 'added' : to === undefined ? 'removed' : `${from} -> ${to}`}`;
     if (stricter) out.breaking.push(`${where}${text}`);
     else out.compatible.push(`${where}${text}`);
@@ -230,12 +250,15 @@ function compareUnions(
     const to = Array.isArray(after[keyword]) ? (after[keyword] as JsonValue[]) : undefined;
     if (deepEqual(from, to)) continue;
     if (from !== undefined && to !== undefined && from.length === to.length) {
-      from.forEach((branch, i) => compare(branch, to[i] as JsonValue, `${path}${path ? '.' : ''}${keyword}[${i}]`, out));
+      from.forEach((branch, i) =>
+        compare(branch, to[i] as JsonValue, `${path}${path ? '.' : ''}${keyword}[${i}]`, out),
+      );
       continue;
     }
     const removed = (from ?? []).filter((branch) => !(to ?? []).some((b) => deepEqual(b, branch)));
     if (to === undefined) out.compatible.push(`${where}${keyword} removed`);
-    else if (from === undefined || removed.length > 0) out.breaking.push(`${where}${keyword} alternatives removed or added`);
+    else if (from === undefined || removed.length > 0)
+      out.breaking.push(`${where}${keyword} alternatives removed or added`);
     else out.compatible.push(`${where}${keyword} alternative added`);
   }
 }
@@ -247,7 +270,8 @@ function compareDefs(before: JsonObject, after: JsonObject, path: string, out: S
     const to = isJsonObject(after[keyword]) ? after[keyword] : {};
     for (const name of Object.keys(from).sort()) {
       const next = to[name];
-      if (next !== undefined) compare(from[name] as JsonValue, next, `${path}${path ? '.' : ''}${keyword}/${name}`, out);
+      if (next !== undefined)
+        compare(from[name] as JsonValue, next, `${path}${path ? '.' : ''}${keyword}/${name}`, out);
     }
   }
 }

@@ -32,7 +32,9 @@ export function matchesAnyTarget(
   return selectors.some((selector) =>
     selector.kind === 'key'
       ? selector.pattern.test(key)
-      : labels !== undefined && labels[selector.name] !== undefined && selector.pattern.test(labels[selector.name] ?? ''),
+      : labels !== undefined &&
+        labels[selector.name] !== undefined &&
+        selector.pattern.test(labels[selector.name] ?? ''),
   );
 }
 

@@ -20,7 +20,11 @@ export function spec(overrides: Partial<TaskSpec> = {}): TaskSpec {
   };
 }
 
-export function desired(key: string, taskSpec: TaskSpec = spec(), extra: Partial<DesiredTask> = {}): DesiredTask {
+export function desired(
+  key: string,
+  taskSpec: TaskSpec = spec(),
+  extra: Partial<DesiredTask> = {},
+): DesiredTask {
   return {
     key,
     spec: taskSpec,
@@ -33,7 +37,11 @@ export function desired(key: string, taskSpec: TaskSpec = spec(), extra: Partial
   };
 }
 
-export function live(id: string, taskSpec: TaskSpec | undefined = spec(), extra: Partial<LiveTask> = {}): LiveTask {
+export function live(
+  id: string,
+  taskSpec: TaskSpec | undefined = spec(),
+  extra: Partial<LiveTask> = {},
+): LiveTask {
   const task: LiveTask = {
     id,
     status: 'active',

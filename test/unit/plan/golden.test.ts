@@ -25,21 +25,34 @@ describe('golden plan renderings', () => {
   it('markdown', () => golden('scenario.md', renderPlanMarkdown(scenarioPlan())));
   it('json', () => golden('scenario.json', renderPlanJson(scenarioPlan())));
   it('no changes', () => {
-    const noChanges = planChanges([desired('a')], [live('t1'), live('t2')], lockOf({ a: entry('t1') }), { origin: ORIGIN });
+    const noChanges = planChanges([desired('a')], [live('t1'), live('t2')], lockOf({ a: entry('t1') }), {
+      origin: ORIGIN,
+    });
     golden('no-changes.txt', renderPlanText(noChanges));
     golden('no-changes.md', renderPlanMarkdown(noChanges));
   });
   it('refused', () => {
-    const refused = planChanges([], [live('t1')], lockOf({ a: entry('t1', undefined, { protect: true, file: 'tasks/a.yaml' }) }), {
-      origin: ORIGIN,
-    });
+    const refused = planChanges(
+      [],
+      [live('t1')],
+      lockOf({ a: entry('t1', undefined, { protect: true, file: 'tasks/a.yaml' }) }),
+      {
+        origin: ORIGIN,
+      },
+    );
     golden('refused.txt', renderPlanText(refused));
+    golden('refused.md', renderPlanMarkdown(refused));
   });
 });
 
 describe('plan renderings', () => {
   it('are byte-identical for the same inputs in any order', () => {
-    const shuffled = planChanges([...scenarioDesired].reverse(), [...scenarioLive].reverse(), scenarioLock, scenarioOptions);
+    const shuffled = planChanges(
+      [...scenarioDesired].reverse(),
+      [...scenarioLive].reverse(),
+      scenarioLock,
+      scenarioOptions,
+    );
     expect(renderPlanText(shuffled)).toBe(renderPlanText(scenarioPlan()));
     expect(renderPlanMarkdown(shuffled)).toBe(renderPlanMarkdown(scenarioPlan()));
     expect(renderPlanJson(shuffled)).toBe(renderPlanJson(scenarioPlan()));
@@ -63,7 +76,12 @@ describe('plan renderings', () => {
   it('markdown starts with the marker and puts destructive and breaking changes first', () => {
     const md = renderPlanMarkdown(scenarioPlan());
     expect(md.startsWith(`${PLAN_MARKER}\n`)).toBe(true);
-    const order = ['replace</code> <b>flaky-crawler', 'delete</code> <b>legacy-feed', 'update</code> <b>news-digest', 'create</code> <b>product-prices'];
+    const order = [
+      'replace</code> <b>flaky-crawler',
+      'delete</code> <b>legacy-feed',
+      'update</code> <b>news-digest',
+      'create</code> <b>product-prices',
+    ];
     const positions = order.map((text) => md.indexOf(text));
     expect(positions.every((p) => p > 0)).toBe(true);
     expect([...positions].sort((a, b) => a - b)).toEqual(positions);

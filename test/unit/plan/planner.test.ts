@@ -140,21 +140,35 @@ describe('planner details', () => {
   });
 
   it('counts unmanaged live tasks without showing them', () => {
-    const p = plan([desired('a')], [live('t1'), live('x1', spec({ name: 'Other' })), live('x2', spec({ name: 'Other 2' }))], lockOf({ a: entry('t1') }));
+    const p = plan(
+      [desired('a')],
+      [live('t1'), live('x1', spec({ name: 'Other' })), live('x2', spec({ name: 'Other 2' }))],
+      lockOf({ a: entry('t1') }),
+    );
     expect(p.unmanaged).toBe(2);
     expect(p.changes.map((c) => c.key)).toEqual(['a']);
   });
 
   it('a move with changed fields keeps the id and lists the fields', () => {
     const change = only(
-      plan([desired('new-name', changed, { previousNames: ['old-name'] })], [live('t1')], lockOf({ 'old-name': entry('t1') })),
+      plan(
+        [desired('new-name', changed, { previousNames: ['old-name'] })],
+        [live('t1')],
+        lockOf({ 'old-name': entry('t1') }),
+      ),
     );
     expect(change).toMatchObject({ action: 'move', id: 't1', fromKey: 'old-name' });
     expect(change.fields.map((f) => f.field)).toEqual(['objective']);
   });
 
   it('a renamed task whose id vanished is created, dropping the old lock key', () => {
-    const change = only(plan([desired('new-name', spec(), { previousNames: ['old-name'] })], [], lockOf({ 'old-name': entry('t1') })));
+    const change = only(
+      plan(
+        [desired('new-name', spec(), { previousNames: ['old-name'] })],
+        [],
+        lockOf({ 'old-name': entry('t1') }),
+      ),
+    );
     expect(change).toMatchObject({ action: 'create', fromKey: 'old-name', vanished: true });
     expect(change.warnings[0]).toContain('t1 is gone from the service');
   });
@@ -186,7 +200,9 @@ describe('planner details', () => {
   });
 
   it('a protect flag change is a lock-only update', () => {
-    const change = only(plan([desired('a', spec(), { protect: true })], [live('t1')], lockOf({ a: entry('t1') })));
+    const change = only(
+      plan([desired('a', spec(), { protect: true })], [live('t1')], lockOf({ a: entry('t1') })),
+    );
     expect(change.action).toBe('update');
     expect(change.fields).toEqual([
       expect.objectContaining({ field: 'metadata.protect', before: false, after: true }),
@@ -217,7 +233,11 @@ describe('planner details', () => {
 describe('drift', () => {
   it('flags a managed task changed outside titan, and plans to revert it', () => {
     const outside = spec({ proxy_locations: ['FR'] });
-    const p = plan([desired('a')], [live('t1', outside, { updated_at: '2024-06-01T00:00:00.000Z' })], lockOf({ a: entry('t1') }));
+    const p = plan(
+      [desired('a')],
+      [live('t1', outside, { updated_at: '2024-06-01T00:00:00.000Z' })],
+      lockOf({ a: entry('t1') }),
+    );
     expect(only(p)).toMatchObject({ action: 'update', drift: true });
     expect(p.summary.drifted).toBe(1);
   });
@@ -242,7 +262,11 @@ describe('normalisation: apply then plan is empty', () => {
   const cases: { name: string; desired: Parameters<typeof spec>[0]; live: Parameters<typeof spec>[0] }[] = [
     { name: 'empty proxy_locations vs absent', desired: { proxy_locations: [] }, live: {} },
     { name: 'empty payload vs absent', desired: {}, live: { payload: {} } },
-    { name: 'schedule spacing', desired: { execution_type: 'scheduled', schedule: '0  * * *  *' }, live: { execution_type: 'scheduled', schedule: '0 * * * *' } },
+    {
+      name: 'schedule spacing',
+      desired: { execution_type: 'scheduled', schedule: '0  * * *  *' },
+      live: { execution_type: 'scheduled', schedule: '0 * * * *' },
+    },
     {
       name: 'key order inside output_schema',
       desired: { output_schema: { type: 'object', properties: { a: { type: 'string' } } } },
@@ -250,13 +274,19 @@ describe('normalisation: apply then plan is empty', () => {
     },
     {
       name: 'empty limits inside execution_plan steps',
-      desired: { execution_plan: { steps: [{ action_type: 'search', input_source: 'static_urls', limits: {} }] } },
+      desired: {
+        execution_plan: { steps: [{ action_type: 'search', input_source: 'static_urls', limits: {} }] },
+      },
       live: { execution_plan: { steps: [{ action_type: 'search', input_source: 'static_urls' }] } },
     },
   ];
   for (const c of cases) {
     it(c.name, () => {
-      const p = plan([desired('a', spec(c.desired))], [live('t1', spec(c.live))], lockOf({ a: entry('t1', spec(c.live)) }));
+      const p = plan(
+        [desired('a', spec(c.desired))],
+        [live('t1', spec(c.live))],
+        lockOf({ a: entry('t1', spec(c.live)) }),
+      );
       expect(actions(p)).toEqual(['noop a t1']);
       const adopted = plan([desired('a', spec(c.desired))], [live('t1', spec(c.live))], null);
       expect(actions(adopted)).toEqual(['adopt a t1']);
@@ -295,7 +325,15 @@ describe('sensitive values', () => {
 
   it('an unchanged secret is a noop and adoption compares the real secret', () => {
     const d = desired('a', withSecret('s3'), { sensitivePaths: ['/payload/api_key'] });
-    expect(actions(plan([d], [live('t1', withSecret('s3'))], lockOf({ a: entry('t1', withSecret('s3'), { sensitive: ['/payload/api_key'] }) })))).toEqual(['noop a t1']);
+    expect(
+      actions(
+        plan(
+          [d],
+          [live('t1', withSecret('s3'))],
+          lockOf({ a: entry('t1', withSecret('s3'), { sensitive: ['/payload/api_key'] }) }),
+        ),
+      ),
+    ).toEqual(['noop a t1']);
     expect(actions(plan([d], [live('t1', withSecret('other'))], null))).toEqual(['create a']);
     expect(renderPlanJson(plan([d], [], null))).not.toContain('s3');
   });
@@ -326,14 +364,21 @@ describe('guards', () => {
   };
 
   it('refuses deleting a protected task, even after its manifest is removed', () => {
-    const p = plan([], [live('t1')], lockOf({ a: entry('t1', spec(), { protect: true }) }), { allowMassDelete: true });
+    const p = plan([], [live('t1')], lockOf({ a: entry('t1', spec(), { protect: true }) }), {
+      allowMassDelete: true,
+    });
     expect(p.refusals).toEqual([expect.objectContaining({ reason: 'protected', keys: ['a'] })]);
     expect(p.refusals[0]?.message).toContain('a (t1)');
     expect(p.refusals[0]?.hint).toContain('protect: false');
   });
 
   it('refuses replacing a protected task', () => {
-    const p = plan([desired('a', spec(), { protect: true })], [live('t1')], lockOf({ a: entry('t1', spec(), { protect: true }) }), { replace: ['a'] });
+    const p = plan(
+      [desired('a', spec(), { protect: true })],
+      [live('t1')],
+      lockOf({ a: entry('t1', spec(), { protect: true }) }),
+      { replace: ['a'] },
+    );
     expect(p.refusals[0]).toMatchObject({ reason: 'protected', keys: ['a'] });
     expect(p.refusals[0]?.message).toMatch(/^Refusing to replace/);
   });
@@ -350,7 +395,9 @@ describe('guards', () => {
   for (const c of massCases) {
     it(c.name, () => {
       const state = managed(c.managed);
-      const p = plan(state.desired.slice(0, c.keep), state.live, state.lock, { allowMassDelete: c.allow === true });
+      const p = plan(state.desired.slice(0, c.keep), state.live, state.lock, {
+        allowMassDelete: c.allow === true,
+      });
       expect(p.refusals.some((r) => r.reason === 'mass-delete')).toBe(c.refused);
       expect(p.options.allowMassDelete).toBe(c.allow === true);
     });
@@ -381,7 +428,10 @@ describe('targets', () => {
     [['key=prices'], ['update prices t1']],
     [['label:team=content'], ['update news t2']],
     [['key=*s'], ['update news t2', 'update prices t1']],
-    [['gone', 'label:team=pricing'], ['delete gone t3', 'update prices t1']],
+    [
+      ['gone', 'label:team=pricing'],
+      ['delete gone t3', 'update prices t1'],
+    ],
   ])('%j selects %j', (targets, expected) => {
     expect(actions(plan(d, l, lock, { targets }))).toEqual(expected);
   });
@@ -399,7 +449,9 @@ describe('targets', () => {
   it('a move is selected by its new or its old key', () => {
     const moved = [desired('new-name', spec(), { previousNames: ['old-name'] })];
     const movedLock = lockOf({ 'old-name': entry('t1') });
-    expect(actions(plan(moved, [live('t1')], movedLock, { targets: ['old-name'] }))).toEqual(['move new-name t1']);
+    expect(actions(plan(moved, [live('t1')], movedLock, { targets: ['old-name'] }))).toEqual([
+      'move new-name t1',
+    ]);
   });
 });
 
@@ -409,7 +461,11 @@ describe('summary items (full reads only where needed)', () => {
   it('needs no full read when nothing changed since the lock', () => {
     const l = [summary(live('t1')), summary(live('t2')), summary(live('t3'))];
     expect(tasksNeedingFullRead([desired('a'), desired('b'), desired('gone')], l, lock)).toEqual([]);
-    expect(actions(plan([desired('a'), desired('b'), desired('gone')], l, lock))).toEqual(['noop a t1', 'noop b t2', 'noop gone t3']);
+    expect(actions(plan([desired('a'), desired('b'), desired('gone')], l, lock))).toEqual([
+      'noop a t1',
+      'noop b t2',
+      'noop gone t3',
+    ]);
   });
 
   it('reads managed tasks changed on either side, replaced ones, and adoption candidates', () => {
@@ -425,12 +481,16 @@ describe('summary items (full reads only where needed)', () => {
   });
 
   it('throws when a needed full read is missing (a use-case bug, never a silent guess)', () => {
-    expect(() => plan([desired('a', changed)], [summary(live('t1'))], lockOf({ a: entry('t1') }))).toThrow(/not read/);
+    expect(() => plan([desired('a', changed)], [summary(live('t1'))], lockOf({ a: entry('t1') }))).toThrow(
+      /not read/,
+    );
   });
 
   it('a deletion of a summary-only task still counts its runs/day', () => {
     const daily = spec({ execution_type: 'scheduled', schedule: '0 6 * * *' });
-    const p = plan([], [summary(live('t1', daily))], lockOf({ a: entry('t1', daily) }), { allowMassDelete: true });
+    const p = plan([], [summary(live('t1', daily))], lockOf({ a: entry('t1', daily) }), {
+      allowMassDelete: true,
+    });
     expect(p.summary.runsPerDayDelta).toBe(-1);
   });
 });

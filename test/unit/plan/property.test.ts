@@ -34,7 +34,10 @@ const stateArb = fc
     desiredKeys: fc.subarray(KEYS),
     desiredSpecs: fc.array(specArb, { minLength: 5, maxLength: 5 }),
     sensitive: fc.array(fc.boolean(), { minLength: 5, maxLength: 5 }),
-    previous: fc.array(fc.option(fc.constantFrom(...KEYS), { nil: undefined }), { minLength: 5, maxLength: 5 }),
+    previous: fc.array(fc.option(fc.constantFrom(...KEYS), { nil: undefined }), {
+      minLength: 5,
+      maxLength: 5,
+    }),
     lockKeys: fc.subarray(KEYS),
     lockIds: fc.shuffledSubarray(IDS, { minLength: 5, maxLength: 5 }),
     lockSpecs: fc.array(specArb, { minLength: 5, maxLength: 5 }),
@@ -78,8 +81,10 @@ const stateArb = fc
     const d: DesiredTask[] = r.desiredKeys.map((key, i) => {
       const prev = r.previous[i];
       const previousNames = prev !== undefined && !desiredKeys.has(prev) ? [prev] : [];
-      const before = applied.get(key) ?? (previousNames[0] === undefined ? undefined : applied.get(previousNames[0]));
-      const taskSpec = r.unchanged[i] === true && before !== undefined ? before : (r.desiredSpecs[i] as TaskSpec);
+      const before =
+        applied.get(key) ?? (previousNames[0] === undefined ? undefined : applied.get(previousNames[0]));
+      const taskSpec =
+        r.unchanged[i] === true && before !== undefined ? before : (r.desiredSpecs[i] as TaskSpec);
       const secret = r.sensitive[i] === true && taskSpec.payload?.token !== undefined;
       return desired(key, taskSpec, { previousNames, sensitivePaths: secret ? ['/payload/token'] : [] });
     });
@@ -93,7 +98,9 @@ const planOf = (d: DesiredTask[], l: LiveTask[], lock: Lockfile | null, replace:
 /** What apply does with each change, on plain data. */
 function simulateApply(plan: Plan, d: DesiredTask[], l: LiveTask[], lock: Lockfile | null) {
   const desiredByKey = new Map(d.map((task) => [task.key, task]));
-  const liveById = new Map(l.filter((task) => task.status !== 'deleted').map((task) => [task.id, structuredClone(task)]));
+  const liveById = new Map(
+    l.filter((task) => task.status !== 'deleted').map((task) => [task.id, structuredClone(task)]),
+  );
   const tasks: Record<string, LockEntry> = { ...(lock?.tasks ?? {}) };
   let created = 0;
   const stamp = '2024-09-01T00:00:00.000Z';
@@ -109,7 +116,13 @@ function simulateApply(plan: Plan, d: DesiredTask[], l: LiveTask[], lock: Lockfi
     };
   };
   const write = (key: string, id: string): void => {
-    liveById.set(id, live(id, structuredClone(desiredByKey.get(key)?.spec) as TaskSpec, { created_at: stamp, updated_at: stamp }));
+    liveById.set(
+      id,
+      live(id, structuredClone(desiredByKey.get(key)?.spec) as TaskSpec, {
+        created_at: stamp,
+        updated_at: stamp,
+      }),
+    );
     record(key, id);
   };
   for (const change of plan.changes) {
@@ -140,7 +153,14 @@ function simulateApply(plan: Plan, d: DesiredTask[], l: LiveTask[], lock: Lockfi
 }
 
 const decisions = (plan: Plan) =>
-  plan.changes.map((c) => ({ action: c.action, key: c.key, id: c.id, fromKey: c.fromKey, fields: c.fields.map((f) => f.field), drift: c.drift }));
+  plan.changes.map((c) => ({
+    action: c.action,
+    key: c.key,
+    id: c.id,
+    fromKey: c.fromKey,
+    fields: c.fields.map((f) => f.field),
+    drift: c.drift,
+  }));
 
 describe('planner properties', () => {
   it('apply, then plan is all noop', () => {

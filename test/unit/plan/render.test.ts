@@ -12,9 +12,19 @@ function bigPlan(creates: number, deletes: number) {
   const d: DesiredTask[] = [];
   const l: LiveTask[] = [];
   const tasks: Record<string, LockEntry> = {};
-  const properties = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`field_${i}`, { type: 'string', description: `Field ${i} of the record` }]));
+  const properties = Object.fromEntries(
+    Array.from({ length: 40 }, (_, i) => [
+      `field_${i}`,
+      { type: 'string', description: `Field ${i} of the record` },
+    ]),
+  );
   for (let i = 0; i < creates; i += 1) {
-    d.push(desired(`new-${String(i).padStart(4, '0')}`, spec({ name: `New ${i}`, output_schema: { type: 'object', properties } })));
+    d.push(
+      desired(
+        `new-${String(i).padStart(4, '0')}`,
+        spec({ name: `New ${i}`, output_schema: { type: 'object', properties } }),
+      ),
+    );
   }
   for (let i = 0; i < deletes; i += 1) {
     const key = `old-${String(i).padStart(4, '0')}`;
@@ -46,7 +56,10 @@ describe('markdown truncation', () => {
   });
 
   it('cuts one oversized change and closes its code fence', () => {
-    const huge = { type: 'object', properties: Object.fromEntries(Array.from({ length: 2000 }, (_, i) => [`p${i}`, { type: 'string' }])) };
+    const huge = {
+      type: 'object',
+      properties: Object.fromEntries(Array.from({ length: 2000 }, (_, i) => [`p${i}`, { type: 'string' }])),
+    };
     const plan = planChanges([desired('huge', spec({ output_schema: huge }))], [], null, { origin: ORIGIN });
     const md = renderPlanMarkdown(plan);
     expect(md.length).toBeLessThan(25_000);
@@ -56,6 +69,11 @@ describe('markdown truncation', () => {
 });
 
 describe('markdown safety', () => {
+  it('escapes markdown in the summary line (a targeted glob)', () => {
+    const plan = planChanges([desired('prices-eu')], [], null, { origin: ORIGIN, targets: ['key=prices-*'] });
+    expect(renderPlanMarkdown(plan)).toContain('**Plan: 1 to create · targeted: key=prices-\\***');
+  });
+
   it('a manifest cannot inject markup into the comment', () => {
     const hostile = spec({
       name: 'Evil </details><img src=x onerror=alert(1)>',
@@ -75,7 +93,12 @@ describe('text rendering', () => {
   it('shows a schedule change with its reading and runs/day', () => {
     const before = spec({ execution_type: 'scheduled', schedule: '0 * * * *' });
     const after = spec({ execution_type: 'scheduled', schedule: '*/20 * * * *' });
-    const plan = planChanges([desired('a', after)], [live('t1', before)], lockOf({ a: entry('t1', before) }), { origin: ORIGIN });
+    const plan = planChanges(
+      [desired('a', after)],
+      [live('t1', before)],
+      lockOf({ a: entry('t1', before) }),
+      { origin: ORIGIN },
+    );
     const text = renderPlanText(plan);
     expect(text).toContain('schedule        "0 * * * *" -> "*/20 * * * *"');
     expect(text).toContain('every hour at :00 (24 runs/day) -> every 20 minutes (72 runs/day): +48 runs/day');
@@ -85,18 +108,38 @@ describe('text rendering', () => {
   it('shows long text as a unified diff and short values inline', () => {
     const before = spec({ objective: 'line one\nline two\nline three\n', proxy_locations: ['US'] });
     const after = spec({ objective: 'line one\nline 2\nline three\n', proxy_locations: ['US', 'DE'] });
-    const plan = planChanges([desired('a', after)], [live('t1', before)], lockOf({ a: entry('t1', before) }), { origin: ORIGIN });
+    const plan = planChanges(
+      [desired('a', after)],
+      [live('t1', before)],
+      lockOf({ a: entry('t1', before) }),
+      { origin: ORIGIN },
+    );
     const text = renderPlanText(plan);
-    expect(text).toContain('      @@ -1,3 +1,3 @@\n       line one\n      -line two\n      +line 2\n       line three\n');
+    expect(text).toContain(
+      '      @@ -1,3 +1,3 @@\n       line one\n      -line two\n      +line 2\n       line three\n',
+    );
     expect(text).toContain('proxy_locations ["US"] -> ["US", "DE"]');
   });
 
   it('uses the documented symbols', () => {
     const text = renderPlanText(
       planChanges(
-        [desired('a'), desired('b', spec({ name: 'B' }), { previousNames: ['c'] }), desired('d', spec({ name: 'D' }))],
-        [live('t1'), live('t3', spec({ name: 'B' })), live('t4', spec({ name: 'D' })), live('t5', spec({ name: 'E' }))],
-        lockOf({ c: entry('t3', spec({ name: 'B' })), d: entry('t4', spec({ name: 'D' })), e: entry('t5', spec({ name: 'E' })) }),
+        [
+          desired('a'),
+          desired('b', spec({ name: 'B' }), { previousNames: ['c'] }),
+          desired('d', spec({ name: 'D' })),
+        ],
+        [
+          live('t1'),
+          live('t3', spec({ name: 'B' })),
+          live('t4', spec({ name: 'D' })),
+          live('t5', spec({ name: 'E' })),
+        ],
+        lockOf({
+          c: entry('t3', spec({ name: 'B' })),
+          d: entry('t4', spec({ name: 'D' })),
+          e: entry('t5', spec({ name: 'E' })),
+        }),
         { origin: ORIGIN, replace: ['d'] },
       ),
     );

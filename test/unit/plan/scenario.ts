@@ -66,7 +66,10 @@ const changedAt = '2024-05-02T08:30:00.000Z';
 
 export const scenarioDesired = [
   desired('product-prices', productPrices, { labels: { team: 'pricing' } }),
-  desired('news-digest', newsAfter, { labels: { team: 'content' }, source: { file: 'tasks/news.yaml', line: 12, column: 1 } }),
+  desired('news-digest', newsAfter, {
+    labels: { team: 'content' },
+    source: { file: 'tasks/news.yaml', line: 12, column: 1 },
+  }),
   desired('stock-levels', stock),
   desired('competitor-prices', rivalAfter, { previousNames: ['rival-prices'] }),
   desired('flaky-crawler', flaky),
@@ -93,7 +96,10 @@ export const scenarioLock = lockOf({
   'rival-prices': entry('task_rival', rivalBefore, { file: 'tasks/rival.yaml' }),
   'flaky-crawler': entry('task_flaky', flaky, { file: 'tasks/flaky.yaml' }),
   quotes: entry('task_quotes', quotes, { file: 'tasks/quotes.yaml' }),
-  'api-sync': entry('task_api', apiSync('old-secret'), { file: 'tasks/api.yaml', sensitive: ['/payload/api_key'] }),
+  'api-sync': entry('task_api', apiSync('old-secret'), {
+    file: 'tasks/api.yaml',
+    sensitive: ['/payload/api_key'],
+  }),
   catalog: entry('task_catalog', catalogApplied, { file: 'tasks/catalog.yaml' }),
 });
 
@@ -103,4 +109,5 @@ export const scenarioOptions: PlanOptions = {
   manifests: { paths: ['tasks'], files: ['tasks/api.yaml', 'tasks/news.yaml', 'tasks/prices.yaml'] },
 };
 
-export const scenarioPlan = (): Plan => planChanges(scenarioDesired, scenarioLive, scenarioLock, scenarioOptions);
+export const scenarioPlan = (): Plan =>
+  planChanges(scenarioDesired, scenarioLive, scenarioLock, scenarioOptions);

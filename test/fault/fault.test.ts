@@ -1,0 +1,95 @@
+/**
+ * Applies against a misbehaving service: 5xx answers, 429 storms without Retry-After, writes committed and then
+ * dropped, hanging requests. Each apply must converge on its own, and the emulator's own count of tasks proves
+ * that no create was sent twice for the same task.
+ */
+import { describe, expect, it } from 'vitest';
+import { specsEqual } from '../../src/core/plan/normalize.js';
+import { createClient } from '../../src/io/api/client.js';
+import { createEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator/index.js';
+import {
+  applyInProcess,
+  classicTask,
+  createWorkspace,
+  describeRun,
+  liveTasks,
+  planIsEmpty,
+  titan,
+  type ManifestSpec,
+  type Workspace,
+} from '../e2e/apply-support.js';
+import { readLockfile } from '../../src/io/lockfile.js';
+
+const LONG = process.env.TITAN_CRASH_LONG === '1';
+
+async function withFaults<T>(options: EmulatorOptions, body: (emulator: Emulator) => Promise<T>): Promise<T> {
+  const emulator = await createEmulator({ quiet: true, port: 0, scheduler: false, ...options });
+  try {
+    return await body(emulator);
+  } finally {
+    await emulator.close();
+  }
+}
+
+/** Every desired task exists exactly once, equal to its manifest, recorded under its key. */
+async function expectConverged(ws: Workspace, emulator: Emulator, desired: readonly ManifestSpec[]): Promise<void> {
+  const live = await liveTasks(emulator);
+  expect(live).toHaveLength(desired.length);
+  const lock = await readLockfile(`${ws.dir}/titan.lock`);
+  expect(Object.keys(lock?.tasks ?? {})).toHaveLength(desired.length);
+  const byId = new Map(live.map((task) => [task.id, task]));
+  for (const task of desired) {
+    const entry = lock?.tasks[task.key];
+    const remote = entry ? byId.get(entry.id) : undefined;
+    expect(remote?.spec && specsEqual(remote.spec, task.spec), `${task.key} is live and equal`).toBe(true);
+  }
+  expect((await planIsEmpty(ws, emulator)).keys).toEqual([]);
+}
+
+const tasks = (count: number) => Array.from({ length: count }, (_, i) => classicTask(`t${String(i + 1).padStart(3, '0')}`));
+
+describe('fault suite', () => {
+  it('a 300-task apply converges through 20 % 5xx, 429 storms and 10 % dropped creates, with no duplicate', async () => {
+    const count = LONG ? 1000 : 300;
+    await withFaults({ faultRate: 0.2, throttleRate: 0.05, dropAfterCommit: 0.1, maxPageSize: 100 }, async (emulator) => {
+      const ws = createWorkspace('titan-fault-', true);
+      ws.writeManifests(tasks(count));
+      const result = await titan(ws, emulator, ['apply', '--auto-approve']);
+      expect(result.code, describeRun(result)).toBe(0);
+      expect(result.stdout).toMatch(/found on the service after a lost answer; not sent twice/);
+      expect(emulator.stats().faults.drops).toBeGreaterThan(0);
+      expect(emulator.stats().rateLimited).toBeGreaterThan(0);
+      // The emulator counts every task ever created, deleted or not: exactly one per manifest.
+      expect(emulator.remote.taskCount()).toBe(count);
+      await expectConverged(ws, emulator, tasks(count));
+    });
+  }, 300_000);
+
+  it('settles creates whose requests hang past the deadline, without sending them twice', async () => {
+    await withFaults({ hangRate: 0.1 }, async (emulator) => {
+      const ws = createWorkspace('titan-fault-', true);
+      ws.writeManifests(tasks(40));
+      const client = createClient({ origin: emulator.url, token: emulator.token, timeoutMs: 300 });
+      const applied = await applyInProcess(ws, emulator, {}, client);
+      expect(applied.code, applied.output).toBe(0);
+      expect(emulator.stats().faults.hangs).toBeGreaterThan(0);
+      expect(emulator.remote.taskCount()).toBe(40);
+      await expectConverged(ws, emulator, tasks(40));
+    });
+  }, 120_000);
+
+  it('updates and deletes through 5xx and dropped answers converge (they are safe to repeat)', async () => {
+    await withFaults({ faultRate: 0.2, dropAfterCommit: 0.1 }, async (emulator) => {
+      const ws = createWorkspace('titan-fault-', true);
+      ws.writeManifests(tasks(60));
+      const first = await applyInProcess(ws, emulator);
+      expect(first.code, first.output).toBe(0);
+      const edited = tasks(30).map((task) => classicTask(task.key, 2));
+      ws.writeManifests(edited);
+      const second = await applyInProcess(ws, emulator);
+      expect(second.code, second.output).toBe(0);
+      expect(second.output).toMatch(/30 updated, 30 deleted/);
+      await expectConverged(ws, emulator, edited);
+    });
+  }, 120_000);
+});
