@@ -8,7 +8,18 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 const TEAMS = ['pricing', 'catalog', 'insights', 'logistics', 'research', 'growth', 'support', 'compliance'];
-const SITES = ['shop', 'acme', 'globex', 'initech', 'umbrella', 'hooli', 'stark', 'wayne', 'tyrell', 'soylent'];
+const SITES = [
+  'shop',
+  'acme',
+  'globex',
+  'initech',
+  'umbrella',
+  'hooli',
+  'stark',
+  'wayne',
+  'tyrell',
+  'soylent',
+];
 const COUNTRIES = ['US', 'DE', 'GB', 'FR', 'JP', 'CA', 'NL', 'SE', 'ES', 'IT'];
 const FIELDS = [
   ['product_name', '{ type: string }'],
@@ -43,7 +54,11 @@ const SHARED_SCHEMAS = {
         type: 'array',
         items: {
           type: 'object',
-          properties: { title: { type: 'string' }, url: { type: 'string', format: 'uri' }, price: { type: 'number' } },
+          properties: {
+            title: { type: 'string' },
+            url: { type: 'string', format: 'uri' },
+            price: { type: 'number' },
+          },
           required: ['title', 'url'],
         },
       },
@@ -91,7 +106,10 @@ export async function generateWorkspace(dir, { tasks, files = 100, seed = 1, cha
       const folder = path.join(dir, 'tasks', team);
       await mkdir(folder, { recursive: true });
       const header = '# yaml-language-server: $schema=../../schemas/manifest.schema.json\n';
-      await writeFile(path.join(folder, `${team}-${String(file).padStart(3, '0')}.yaml`), header + docs.join('---\n'));
+      await writeFile(
+        path.join(folder, `${team}-${String(file).padStart(3, '0')}.yaml`),
+        header + docs.join('---\n'),
+      );
     }),
   );
   return { files: fileCount, tasks, changed };
@@ -121,38 +139,73 @@ function renderTask(index, rng, edit) {
     `    tier: ${pick(['critical', 'standard', 'best-effort'])}`,
   ];
   if (index % 97 === 0) lines.push('  protect: true');
-  lines.push('spec:', `  name: ${capitalise(site)} ${pick(['prices', 'catalogue', 'stock', 'reviews'])} #${index}`);
+  lines.push(
+    'spec:',
+    `  name: ${capitalise(site)} ${pick(['prices', 'catalogue', 'stock', 'reviews'])} #${index}`,
+  );
 
   if (kind < 0.55) {
     // Classic scheduled task with an inline output schema.
     const fields = [...new Set(Array.from({ length: 3 + Math.floor(rng() * 5) }, () => pick(FIELDS)))];
-    lines.push('  urls:', ...urls, `  objective: ${objective}`, '  output_schema:', '    type: object', '    properties:');
+    lines.push(
+      '  urls:',
+      ...urls,
+      `  objective: ${objective}`,
+      '  output_schema:',
+      '    type: object',
+      '    properties:',
+    );
     for (const [name, schema] of fields) lines.push(`      ${name}: ${schema}`);
     lines.push(`    required: [${fields[0][0]}]`);
-    lines.push('  execution_type: scheduled', `  schedule: ${schedule}`, `  proxy_locations: [${countries.join(', ')}]`);
+    lines.push(
+      '  execution_type: scheduled',
+      `  schedule: ${schedule}`,
+      `  proxy_locations: [${countries.join(', ')}]`,
+    );
   } else if (kind < 0.75) {
     // Classic task sharing a schema file.
     lines.push('  urls:', ...urls, `  objective: ${objective}`);
     lines.push(`  output_schema: { $ref: ../../schemas/${pick(['product.json', 'listing.json'])} }`);
-    lines.push('  execution_type: scheduled', `  schedule: ${schedule}`, `  proxy_locations: [${countries.join(', ')}]`);
+    lines.push(
+      '  execution_type: scheduled',
+      `  schedule: ${schedule}`,
+      `  proxy_locations: [${countries.join(', ')}]`,
+    );
   } else if (kind < 0.85) {
     // One-off task, run by hand.
     lines.push('  urls:', ...urls, `  objective: ${objective}`, '  output_schema:', '    type: object');
-    lines.push('    properties:', '      title: { type: string }', '      body: { type: string }', '  execution_type: single');
+    lines.push(
+      '    properties:',
+      '      title: { type: string }',
+      '      body: { type: string }',
+      '  execution_type: single',
+    );
   } else if (kind < 0.95) {
     // Modular crawl.
     lines.push('  action_type: crawl', '  input_source: static_urls', '  urls:', ...urls);
     lines.push(`  objective: Collect every product page URL under /${site}${edit ? ' and /outlet' : ''}`);
-    lines.push('  limits:', `    max_depth: ${1 + Math.floor(rng() * 4)}`, `    max_pages: ${50 * (1 + Math.floor(rng() * 10))}`);
+    lines.push(
+      '  limits:',
+      `    max_depth: ${1 + Math.floor(rng() * 4)}`,
+      `    max_pages: ${50 * (1 + Math.floor(rng() * 10))}`,
+    );
     lines.push('  execution_type: scheduled', `  schedule: ${schedule}`);
   } else {
     // Multi-step: search, then scrape what it found.
     lines.push('  urls:', `    - https://search.example.com/search?q=${site}+${index}`);
     lines.push(`  objective: ${objective}`, '  execution_type: scheduled', `  schedule: ${schedule}`);
     lines.push('  execution_plan:', '    steps:');
-    lines.push('      - action_type: search', '        input_source: static_urls', '        template_slug: example-search-template');
+    lines.push(
+      '      - action_type: search',
+      '        input_source: static_urls',
+      '        template_slug: example-search-template',
+    );
     lines.push('        limits:', `          max_results: ${10 * (1 + Math.floor(rng() * 5))}`);
-    lines.push('      - action_type: scrape', '        input_source: previous_step', '        template_slug: product-page');
+    lines.push(
+      '      - action_type: scrape',
+      '        input_source: previous_step',
+      '        template_slug: product-page',
+    );
     lines.push('        output_schema:', '          type: object', '          properties:');
     lines.push('            product_name: { type: string }', '            price: { type: number }');
     lines.push('          required: [product_name]');

@@ -19,7 +19,9 @@ const RSS_PROBE = fileURLToPath(new URL('./rss-probe.mjs', import.meta.url));
 const hasTime = existsSync(TIME);
 
 /** How peak RSS is measured, for the report. */
-export const rssMethod = hasTime ? '/usr/bin/time -f "%M %U %S"' : 'process.resourceUsage().maxRSS via --import';
+export const rssMethod = hasTime
+  ? '/usr/bin/time -f "%M %U %S"'
+  : 'process.resourceUsage().maxRSS via --import';
 
 /**
  * Runs `node <args>` and resolves `{ code, wallMs, cpuMs?, rssKb?, stdoutBytes, stderr }` (CPU time, user +
@@ -28,7 +30,7 @@ export const rssMethod = hasTime ? '/usr/bin/time -f "%M %U %S"' : 'process.reso
  * @param {string[]} args  arguments after `node`
  * @param {{ cwd?: string, env?: NodeJS.ProcessEnv, rss?: boolean, timeoutMs?: number }} options
  */
-export async function runNode(args, { cwd = ROOT, env = process.env, rss = false, timeoutMs = 300_000 } = {}) {
+export async function runNode(args, { cwd = ROOT, env = cleanEnv(), rss = false, timeoutMs = 300_000 } = {}) {
   let command = process.execPath;
   let argv = args;
   let rssFile;
@@ -70,6 +72,17 @@ export async function runNode(args, { cwd = ROOT, env = process.env, rss = false
   return { code, wallMs, cpuMs, rssKb, stdoutBytes, stderr };
 }
 
+/**
+ * Only what titan needs: no TITAN_* or CI variables of the caller (on GitHub Actions, a plan would otherwise write
+ * annotations and append itself to the job summary).
+ */
+export const cleanEnv = (extra = {}) => ({
+  PATH: process.env.PATH,
+  HOME: process.env.HOME,
+  NO_COLOR: '1',
+  ...extra,
+});
+
 /** `runNode` for the built CLI. */
 export const runTitan = (args, options) => runNode([TITAN, ...args], options);
 
@@ -80,7 +93,13 @@ export const runTitan = (args, options) => runNode([TITAN, ...args], options);
  * its log line, so every request answered before it is counted exactly.
  * @param {{ dataDir?: string, maxPageSize?: number, latency?: number, listItems?: 'full'|'summary', rateLimit?: number }} options
  */
-export async function startEmulator({ dataDir, maxPageSize = 100, latency = 0, listItems = 'full', rateLimit = 0 } = {}) {
+export async function startEmulator({
+  dataDir,
+  maxPageSize = 100,
+  latency = 0,
+  listItems = 'full',
+  rateLimit = 0,
+} = {}) {
   const token = `bench-${randomBytes(12).toString('hex')}`;
   const args = [
     TITAN,
@@ -150,7 +169,7 @@ export async function startEmulator({ dataDir, maxPageSize = 100, latency = 0, l
   return {
     url,
     token,
-    env: (extra = {}) => ({ ...process.env, TITAN_API_URL: url, TITAN_TOKEN: token, NO_COLOR: '1', ...extra }),
+    env: (extra = {}) => cleanEnv({ TITAN_API_URL: url, TITAN_TOKEN: token, ...extra }),
     /** Resolves an index into the log: every request answered so far is before it. */
     async mark() {
       const sentinel = `/bench-sentinel-${sentinels++}`;
@@ -188,11 +207,12 @@ export async function startEmulator({ dataDir, maxPageSize = 100, latency = 0, l
 
 /**
  * Copies dist/ to a temporary folder and runs that copy from now on, so a rebuild of the working tree during a
- * long run cannot mix two builds (or remove a chunk a running titan is about to load). Returns the folder.
+ * long run cannot mix two builds (or remove a chunk a running titan is about to load). `dist` may name another
+ * build to compare. Returns the copy's folder.
  */
-export async function snapshotBuild() {
+export async function snapshotBuild(dist = path.join(ROOT, 'dist')) {
   const dir = await tempDir('dist');
-  await cp(path.join(ROOT, 'dist'), dir, { recursive: true });
+  await cp(dist, dir, { recursive: true });
   TITAN = path.join(dir, 'titan.js');
   return dir;
 }

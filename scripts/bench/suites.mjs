@@ -9,7 +9,6 @@ import { generateWorkspace } from './generate.mjs';
 import { ROOT, TITAN, runNode, runTitan, startEmulator, tempDir } from './processes.mjs';
 import { median, mode, round } from './stats.mjs';
 
-const CACHE = path.join(ROOT, 'bench-results', '.cache');
 /** Bump when the generator's output changes, so cached seeds are not reused. */
 const GENERATOR_VERSION = 1;
 const SEED = 1;
@@ -52,8 +51,15 @@ export async function validateSuite({ sizes, repeats }) {
     const dir = await tempDir(`validate-${tasks}`);
     await generateWorkspace(dir, { tasks, files: FILES, seed: SEED });
     const results = [];
-    for (let run = 0; run < repeats; run++) results.push(await runTitan(['validate'], { cwd: dir, rss: true }));
-    const row = summarise(results, { suite: 'validate', name: `validate ${tasks}`, tasks, files: FILES, expectedExit: 0 });
+    for (let run = 0; run < repeats; run++)
+      results.push(await runTitan(['validate'], { cwd: dir, rss: true }));
+    const row = summarise(results, {
+      suite: 'validate',
+      name: `validate ${tasks}`,
+      tasks,
+      files: Math.min(FILES, tasks),
+      expectedExit: 0,
+    });
     rows.push(row);
     log(`validate ${tasks}: ${row.wallMs} ms, ${row.rssMb} MB, exit ${row.exit}`);
     await rm(dir, { recursive: true, force: true });
@@ -66,11 +72,11 @@ export async function validateSuite({ sizes, repeats }) {
  * bench-results/.cache and checked by an empty plan before use), then every emulator variant starts from a
  * copy of the seeded data folder.
  */
-export async function planSuite({ sizes, pages, latencies, items, repeats, changedEvery = 100 }) {
+export async function planSuite({ sizes, pages, latencies, items, repeats, changedEvery = 100, cache }) {
   const rows = [];
   const seeds = [];
   for (const tasks of sizes) {
-    const seed = await seededWorkspace(tasks);
+    const seed = await seededWorkspace(tasks, cache);
     seeds.push(seed.info);
     const unchanged = await tempDir(`plan-${tasks}`);
     const changed = await tempDir(`plan-${tasks}-changed`);
@@ -90,7 +96,7 @@ export async function planSuite({ sizes, pages, latencies, items, repeats, chang
           try {
             for (const [variant, dir, changes, expectedExit] of [
               ['none', unchanged, 0, 0],
-              ['1%', changed, changedCount, 2],
+              [`${round(100 / changedEvery, 1)}%`, changed, changedCount, 2],
             ]) {
               await writeLock(dir, seed.lock, emulator.url);
               const results = [];
@@ -155,10 +161,12 @@ export async function applySuite({ creates, latency, parallelisms, repeats }) {
       floorMs,
       expectedExit: 0,
     });
-    row.overFloor = round(row.wallMs / floorMs, 2);
+    row.overFloor = floorMs > 0 ? round(row.wallMs / floorMs, 2) : undefined;
     row.liveTasks = results.map((result) => result.liveTasks);
     rows.push(row);
-    log(`${row.name}: ${row.wallMs} ms = ${row.overFloor} × floor ${floorMs} ms, ${row.requests} requests, exit ${row.exit}`);
+    log(
+      `${row.name}: ${row.wallMs} ms (${row.overFloor ?? '-'} × floor ${floorMs} ms), ${row.requests} requests, exit ${row.exit}`,
+    );
   }
   await rm(dir, { recursive: true, force: true });
   return rows;
@@ -181,7 +189,7 @@ export async function rateSuite({ creates, rpm, latency = 0 }) {
   const accepted = row.requests - row.rateLimited;
   row.burst = burstOf(rpm);
   row.floorMs = round((Math.max(0, accepted - row.burst) / (rpm / 60)) * 1000);
-  row.throughputShare = round(row.floorMs / row.wallMs, 3);
+  row.throughputShare = row.floorMs > 0 ? round(row.floorMs / row.wallMs, 3) : undefined;
   row.rateLimitedShare = round(row.rateLimited / row.requests, 4);
   row.liveTasks = [result.liveTasks];
   row.failedChanges = creates - result.liveTasks;
@@ -198,7 +206,11 @@ async function applyOnce(dir, creates, emulatorOptions, flags) {
   const emulator = await startEmulator({ maxPageSize: 100, ...emulatorOptions });
   try {
     const from = await emulator.mark();
-    const result = await runTitan(['apply', '--auto-approve', ...flags], { cwd: dir, env: emulator.env(), rss: true });
+    const result = await runTitan(['apply', '--auto-approve', ...flags], {
+      cwd: dir,
+      env: emulator.env(),
+      rss: true,
+    });
     result.requests = emulator.requestsBetween(from, await emulator.mark());
     result.liveTasks = await countLiveTasks(emulator);
     if (result.liveTasks !== creates) log(`  apply left ${result.liveTasks} live tasks, expected ${creates}`);
@@ -256,15 +268,18 @@ function summarise(results, fields) {
 /** Writes `lock` into `dir` as titan.lock with its origin pointed at `url` (each emulator gets a new port). */
 async function writeLock(dir, lockText, url) {
   const lock = JSON.parse(lockText);
-  await writeFile(path.join(dir, 'titan.lock'), lockText.replace(JSON.stringify(lock.origin), JSON.stringify(url)));
+  await writeFile(
+    path.join(dir, 'titan.lock'),
+    lockText.replace(JSON.stringify(lock.origin), JSON.stringify(url)),
+  );
 }
 
 /**
  * The emulator data folder and titan.lock of `tasks` managed tasks: from the cache when an empty plan confirms it
  * still matches what this build of titan would apply, else seeded by `titan apply` and cached.
  */
-async function seededWorkspace(tasks) {
-  const cacheDir = path.join(CACHE, `seed-v${GENERATOR_VERSION}-s${SEED}-n${tasks}`);
+async function seededWorkspace(tasks, cache) {
+  const cacheDir = path.join(cache, `seed-v${GENERATOR_VERSION}-s${SEED}-n${tasks}`);
   const dataDir = path.join(cacheDir, 'data');
   const lockPath = path.join(cacheDir, 'titan.lock');
   if (await exists(lockPath)) {
@@ -294,7 +309,8 @@ async function seededWorkspace(tasks) {
   } finally {
     await emulator.stop();
   }
-  if (result.code !== 0) throw new Error(`seeding apply exited with ${result.code}: ${result.stderr.slice(-2000)}`);
+  if (result.code !== 0)
+    throw new Error(`seeding apply exited with ${result.code}: ${result.stderr.slice(-2000)}`);
   const lock = await readFile(path.join(dir, 'titan.lock'), 'utf8');
   await writeFile(lockPath, lock);
   await rm(dir, { recursive: true, force: true });
@@ -305,7 +321,9 @@ async function seededWorkspace(tasks) {
     applyRssMb: round((result.rssKb ?? NaN) / 1024, 1),
     applyRequests: result.requests.total,
   };
-  log(`plan ${tasks}: seeded in ${info.applyWallMs} ms (${info.applyRequests} requests, ${info.applyRssMb} MB)`);
+  log(
+    `plan ${tasks}: seeded in ${info.applyWallMs} ms (${info.applyRequests} requests, ${info.applyRssMb} MB)`,
+  );
   return { dataDir, lock, info };
 }
 

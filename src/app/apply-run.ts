@@ -61,6 +61,8 @@ const CREATE_ATTEMPTS = 5;
 const LOOKUP_ATTEMPTS = 4;
 /** How long the first lost create waits for others to share its settlement round. */
 const BATCH_WAIT_MS = 150;
+/** A create that got no answer at all is looked for again after this long before it is sent again. */
+const RECHECK_MS = 1_000;
 
 /**
  * Holds new writes back while a lost create is being looked up. A listing taken while tasks are being created and
@@ -410,7 +412,7 @@ class Creator {
           }
           if (!(error instanceof ApiError) || controls.abort.aborted) throw error; // the next run settles it
           leave();
-          const found = await this.lookFor(task);
+          const found = await this.settle(task, error);
           if (found !== undefined) {
             await session.done(n, this.opsFor(task.key, entry, found, fromKey));
             return { id: found.id, settled: true };
@@ -434,6 +436,17 @@ class Creator {
   }
 
   /** The task a lost create made, if it exists: unmanaged, unclaimed and equal to the spec. */
+  /**
+   * Looks for the task a lost create may have made. Without any answer (timeout, dropped connection) the service
+   * may still be working on the request, so "not there" is only believed after a second look a while later.
+   */
+  private async settle(task: DesiredTask, error: ApiError): Promise<LiveTask | undefined> {
+    const found = await this.lookFor(task);
+    if (found !== undefined || error.status !== undefined || this.deps.controls.stop.aborted) return found;
+    await this.deps.sleep(RECHECK_MS);
+    return this.lookFor(task);
+  }
+
   /** The task a lost create made, if it exists; answered by the next settlement round. */
   private lookFor(task: DesiredTask): Promise<LiveTask | undefined> {
     return new Promise((resolve, reject) => {

@@ -22,6 +22,7 @@ import {
   type ChangeResult,
 } from '../render/apply-events.js';
 import { renderDiagnostics } from '../render/diagnostics.js';
+import { NO_CHANGES } from '../render/plan-shared.js';
 import { renderPlanText } from '../render/plan-text.js';
 import { ApplySession, recoverWorkspace, type SessionDeps } from './apply-session.js';
 import { runChanges, type RunControls, type RunInput } from './apply-run.js';
@@ -129,10 +130,12 @@ export async function applyPlan(
       terminal.stdout.write(renderPlanText(plan, { color: terminal.color }));
       await confirm(deps, options.autoApprove);
     } else {
-      terminal.stdout.write('No changes. The service matches the manifests.\n');
+      terminal.stdout.write(`${NO_CHANGES}\n`);
     }
     const report = await execute(deps, options, prepared, recovered.lock);
-    terminal.stdout.write(renderApplyReport(report, { color: terminal.color }));
+    if (report.results.length > 0 || report.lockfile.changed || report.interrupted !== undefined) {
+      terminal.stdout.write(renderApplyReport(report, { color: terminal.color }));
+    }
     if (report.interrupted !== undefined) throw interruption(deps.controls);
     if (report.results.some((r) => r.status !== 'done')) throw new ExitWith(ExitCode.operational);
     if (options.verify) await verify(deps, options.verifyPlan ?? source);

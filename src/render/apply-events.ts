@@ -4,6 +4,7 @@
  */
 import { formatDuration, formatElapsed } from '../core/duration.js';
 import type { ChangeAction } from '../core/plan/model.js';
+import { ACTION_SYMBOL } from './plan-shared.js';
 import { style } from './table.js';
 
 export type ChangeStatus = 'done' | 'failed' | 'not-attempted';
@@ -62,18 +63,9 @@ const INFINITIVE: Record<ChangeAction, string> = {
   noop: 'check',
 };
 
-const SYMBOL: Record<ChangeAction, string> = {
-  create: '+',
-  update: '~',
-  replace: '-/+',
-  delete: '-',
-  adopt: '<=',
-  move: '->',
-  noop: ' ',
-};
 
 function subject(result: ChangeResult): string {
-  const key = result.fromKey !== undefined ? `${result.fromKey} -> ${result.key}` : result.key;
+  const key = result.fromKey !== undefined ? `${result.fromKey} → ${result.key}` : result.key;
   return result.id !== undefined ? `${key} (${result.id})` : key;
 }
 
@@ -90,7 +82,7 @@ export function renderChangeLine(
     return `${options.color ? style.red(line) : line} ${counter}`;
   }
   const note = result.settled ? ' (found on the service after a lost answer; not sent twice)' : '';
-  const line = `${SYMBOL[result.action]} ${VERB[result.action]} ${subject(result)}${note}`;
+  const line = `${ACTION_SYMBOL[result.action]} ${VERB[result.action]} ${subject(result)}${note}`;
   return `${options.color ? colourFor(result.action)(line) : line} ${counter}`;
 }
 

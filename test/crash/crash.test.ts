@@ -4,6 +4,7 @@
  * reset to its committed version and a few random instants); `npm run test:crash-long` runs all of it, more.
  */
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../e2e/apply-support.js';
 import { runCrashCase, type Aftermath, type CrashCase } from './harness.js';
 
 const LONG = process.env.TITAN_CRASH_LONG === '1';
@@ -45,18 +46,6 @@ async function everyBoundary(aftermath: Aftermath, parallelism: number, step: nu
   throw new Error(`the apply passed more than ${MAX_BOUNDARIES} boundaries`);
 }
 
-/** Deterministic pseudo-random numbers (mulberry32), so a failing seed can be replayed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 describe('crash harness: kill -9 during apply', () => {
   it('converges after a crash at every journal boundary (same machine re-applies)', async () => {
     const { failures, visited } = await everyBoundary('keep', 1, 1);
@@ -78,7 +67,7 @@ describe('crash harness: kill -9 during apply', () => {
     const seeds = LONG ? 200 : 6;
     const cases: CrashCase[] = [];
     for (let seed = 1; seed <= seeds; seed++) {
-      const rand = random(seed);
+      const rand = seededRandom(seed);
       cases.push({
         afterMs: Math.round(150 + rand() * 900),
         aftermath: rand() < 0.5 ? 'keep' : 'reset',

@@ -51,7 +51,12 @@ export function manifestYaml(task: ManifestSpec): string {
   if (task.labels) metadata.labels = task.labels;
   if (task.previousNames) metadata.previousNames = task.previousNames;
   if (task.protect !== undefined) metadata.protect = task.protect;
-  return stringify({ apiVersion: 'titan/v1', kind: 'Task', metadata, spec: task.spec as unknown as JsonObject });
+  return stringify({
+    apiVersion: 'titan/v1',
+    kind: 'Task',
+    metadata,
+    spec: task.spec as unknown as JsonObject,
+  });
 }
 
 export interface Workspace {
@@ -98,7 +103,12 @@ export function titanEnv(emulator: Emulator, extra: NodeJS.ProcessEnv = {}): Nod
 }
 
 /** Runs the built CLI in the workspace against the emulator. */
-export function titan(ws: Workspace, emulator: Emulator, args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+export function titan(
+  ws: Workspace,
+  emulator: Emulator,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<CliResult> {
   return runTitan(args, { cwd: ws.dir, env: titanEnv(emulator, env) });
 }
 
@@ -184,9 +194,18 @@ export async function applyInProcess(
 }
 
 /** Does a fresh plan (in this process) have no changes? */
-export async function planIsEmpty(ws: Workspace, emulator: Emulator): Promise<{ empty: boolean; keys: string[] }> {
+export async function planIsEmpty(
+  ws: Workspace,
+  emulator: Emulator,
+): Promise<{ empty: boolean; keys: string[] }> {
   const prepared = await preparePlan(
-    { client: clientFor(emulator), origin: emulator.url, workspace: resolveWorkspace([], ws.dir), cwd: ws.dir, env: {} },
+    {
+      client: clientFor(emulator),
+      origin: emulator.url,
+      workspace: resolveWorkspace([], ws.dir),
+      cwd: ws.dir,
+      env: {},
+    },
     { paths: [], allowMassDelete: true },
   );
   const keys = prepared.plan.changes.filter((c) => c.action !== 'noop').map((c) => `${c.action} ${c.key}`);
@@ -194,3 +213,15 @@ export async function planIsEmpty(ws: Workspace, emulator: Emulator): Promise<{ 
 }
 
 export const newLineage = randomUUID;
+
+/** Deterministic pseudo-random numbers (mulberry32), so a failing seed can be replayed. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -47,10 +47,16 @@ export function runCommand(
   });
 }
 
-/** A fresh temporary copy of `examples/<name>` (titan writes titan.lock and .titan/ into it). */
-export function copyExample(name: string): string {
-  const dir = mkdtempSync(path.join(tmpdir(), `titan-${name}-`));
-  cpSync(path.join(REPO_ROOT, 'examples', name), dir, { recursive: true });
+/**
+ * A fresh temporary copy of `examples/<name>` (titan writes titan.lock and .titan/ into it), without the
+ * lockfile and `.titan/` that `npm run demo` or a user may have left in the checkout.
+ */
+export function copyExample(name: string, target?: string): string {
+  const dir = target ?? mkdtempSync(path.join(tmpdir(), `titan-${name}-`));
+  cpSync(path.join(REPO_ROOT, 'examples', name), dir, {
+    recursive: true,
+    filter: (source) => !['titan.lock', '.titan'].includes(path.basename(source)),
+  });
   return dir;
 }
 

@@ -4,7 +4,7 @@
  * GitOps workflow's own scripts run here against the built CLI (with --local) and a local git remote.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Emulator } from '../../src/emulator/index.js';
@@ -66,8 +66,6 @@ describe('every example', () => {
 
       const second = await runTitan(['plan', '--detailed-exitcode'], { cwd: dir, env });
       expect(second.code, describeRun(second)).toBe(0);
-      const drift = await runTitan(['drift'], { cwd: dir, env });
-      expect(drift.code, describeRun(drift)).toBe(0);
     });
   });
 });
@@ -99,10 +97,9 @@ describe('modular', () => {
     const plan = await runTitan(['plan', '--out', 'titan.plan'], { cwd: dir, env });
     expect(plan.code, describeRun(plan)).toBe(0);
     expect(plan.stdout).toContain('(sensitive)');
-    for (const format of ['markdown', 'json']) {
-      const rendered = await runTitan(['plan', '--format', format], { cwd: dir, env });
-      expect(rendered.stdout + rendered.stderr).not.toContain(secret);
-    }
+    const markdown = await runTitan(['plan', '--format', 'markdown'], { cwd: dir, env });
+    expect(markdown.stdout).toContain('(sensitive)');
+    expect(markdown.stdout + markdown.stderr).not.toContain(secret);
     const apply = await runTitan(['apply', '--auto-approve'], { cwd: dir, env });
     expect(apply.code, describeRun(apply)).toBe(0);
 
@@ -234,7 +231,7 @@ describe('the GitOps workflow, run step by step against --local and a local git 
     const runnerTemp = path.join(root, 'runner');
     mkdirSync(runnerTemp);
     git(root, 'init', '--quiet', '--bare', '--initial-branch=main', origin);
-    copyExampleTo('gitops', work);
+    copyExample('gitops', work);
     git(work, 'init', '--quiet', '--initial-branch=main');
     git(work, 'add', '.');
     git(work, '-c', 'user.name=dev', '-c', 'user.email=dev@example.com', 'commit', '--quiet', '-m', 'tasks');
@@ -308,7 +305,3 @@ describe('the GitOps workflow, run step by step against --local and a local git 
     expect(drift.summary).toContain('### titan drift');
   });
 });
-
-function copyExampleTo(name: string, target: string): void {
-  cpSync(path.join(REPO_ROOT, 'examples', name), target, { recursive: true });
-}

@@ -4,7 +4,6 @@
  * `--local`; every other `titan …` command line in a shell block names a real command and real flags; the
  * manifest reference names every field of the schemas; and every exit code and refusal is documented.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -110,56 +109,66 @@ function titanCommandLines(): { line: number; words: string[] }[] {
 }
 
 describe('every titan command line in the README', () => {
-  const helpCache = new Map<string, { code: number; text: string }>();
+  // `titan … --help` outputs, each spawned once, at most four at a time (the machine may have two cores).
+  const helpCache = new Map<string, Promise<{ code: number; text: string }>>();
+  let running = 0;
+  const waiting: (() => void)[] = [];
   const help = (words: string[]) => {
     const key = words.join(' ');
     let entry = helpCache.get(key);
     if (!entry) {
-      const result = spawnSync(process.execPath, [TITAN_BIN, ...words, '--help'], {
-        encoding: 'utf8',
-        env: cleanEnv(),
-      });
-      entry = { code: result.status ?? -1, text: result.stdout + result.stderr };
+      entry = (async () => {
+        if (running >= 4) await new Promise<void>((resolve) => waiting.push(resolve));
+        running++;
+        try {
+          const result = await runCommand(
+            process.execPath,
+            [TITAN_BIN, ...words, '--help'],
+            REPO_ROOT,
+            cleanEnv(),
+          );
+          return { code: result.code, text: result.stdout + result.stderr };
+        } finally {
+          running--;
+          waiting.shift()?.();
+        }
+      })();
       helpCache.set(key, entry);
     }
     return entry;
   };
 
-  it('names an existing command and options that command has', () => {
-    const lines = titanCommandLines();
-    expect(lines.length).toBeGreaterThan(40);
-    const problems: string[] = [];
-    for (const { line, words } of lines) {
-      const first = words[0] ?? '';
-      const command: string[] = [];
-      if (!first.startsWith('-')) {
-        if (
-          !new RegExp(`^\\s+titan ${first.replace(/[^a-z-]/g, '')}\\b`, 'm').test(help([]).text) ||
-          !/^[a-z-]+$/.test(first)
-        ) {
-          problems.push(`README.md:${line}: no command "titan ${first}"`);
-          continue;
-        }
-        command.push(first);
-        // A nested command (titan state list, titan executions get …) when the parent's help lists it.
-        const second = words[1];
-        if (
-          second &&
-          /^[a-z-]+$/.test(second) &&
-          new RegExp(`titan ${first} ${second}\\b`).test(help(command).text)
-        ) {
-          command.push(second);
-        }
-      }
-      const { code, text } = help(command);
-      if (code !== 0) problems.push(`README.md:${line}: titan ${command.join(' ')} --help exits ${code}`);
-      for (const word of words) {
-        const flag = /^\[?--(?:no-)?([a-z][a-z0-9-]*)/.exec(word)?.[1];
-        if (flag && !new RegExp(`--(no-)?${flag}\\b`).test(text)) {
-          problems.push(`README.md:${line}: titan ${command.join(' ')} has no --${flag}`);
-        }
+  /** Problems with one command line: an unknown command, a --help that fails, an option the command lacks. */
+  async function checkLine(line: number, words: string[]): Promise<string[]> {
+    const first = words[0] ?? '';
+    const command: string[] = [];
+    if (!first.startsWith('-')) {
+      const listed = new RegExp(`^\\s+titan ${first.replace(/[^a-z-]/g, '')}\\b`, 'm').test(
+        (await help([])).text,
+      );
+      if (!listed || !/^[a-z-]+$/.test(first)) return [`README.md:${line}: no command "titan ${first}"`];
+      command.push(first);
+      // A nested command (titan state list, titan executions get …) when the parent's help lists it.
+      const second = words[1];
+      if (second && /^[a-z-]+$/.test(second)) {
+        if (new RegExp(`titan ${first} ${second}\\b`).test((await help(command)).text)) command.push(second);
       }
     }
+    const { code, text } = await help(command);
+    const problems = code === 0 ? [] : [`README.md:${line}: titan ${command.join(' ')} --help exits ${code}`];
+    for (const word of words) {
+      const flag = /^\[?--(?:no-)?([a-z][a-z0-9-]*)/.exec(word)?.[1];
+      if (flag && !new RegExp(`--(no-)?${flag}\\b`).test(text)) {
+        problems.push(`README.md:${line}: titan ${command.join(' ')} has no --${flag}`);
+      }
+    }
+    return problems;
+  }
+
+  it('names an existing command and options that command has', async () => {
+    const lines = titanCommandLines();
+    expect(lines.length).toBeGreaterThan(40);
+    const problems = (await Promise.all(lines.map(({ line, words }) => checkLine(line, words)))).flat();
     expect(problems).toEqual([]);
   });
 });
@@ -197,7 +206,7 @@ describe('the README reference', () => {
     for (const code of codes) expect(README).toMatch(new RegExp(`^\\| \`${code}\` +\\|`, 'm'));
   });
 
-  it('has a troubleshooting entry for every refusal titan can print', () => {
+  it('has a troubleshooting entry for every refusal and invalid-input error titan can print', () => {
     const refusals = new Map<string, string>();
     for (const file of sourceFiles(path.join(REPO_ROOT, 'src'))) {
       const source = readFileSync(file, 'utf8');
@@ -218,13 +227,15 @@ function sourceFiles(dir: string): string[] {
 }
 
 /**
- * The longest literal part of every refusal message in `source`: the first string argument of each
- * `new RefusedError(`, and every message that starts with "Refusing to" (the planner's guards).
+ * The longest literal part of every refusal and invalid-input message in `source`: the first string argument of
+ * each `new RefusedError(` and `new InvalidInputError(`, and every message that starts with "Refusing" (the
+ * planner's guards build theirs as data).
  */
 function refusalFragments(source: string): string[] {
   const starts: number[] = [];
-  for (const match of source.matchAll(/new RefusedError\(\s*/g)) starts.push(match.index + match[0].length);
-  for (const match of source.matchAll(/[`'"]Refusing to /g)) starts.push(match.index);
+  for (const match of source.matchAll(/new (?:RefusedError|InvalidInputError)\(\s*/g))
+    starts.push(match.index + match[0].length);
+  for (const match of source.matchAll(/[`'"]Refusing /g)) starts.push(match.index);
   return starts.flatMap((start) => {
     const parts = literalParts(source, start);
     const longest = parts.map((part) => part.trim()).sort((a, b) => b.length - a.length)[0];

@@ -14,6 +14,7 @@ import {
   describeRun,
   liveTasks,
   planIsEmpty,
+  seededRandom,
   titan,
   type ManifestSpec,
   type Workspace,
@@ -51,7 +52,10 @@ const tasks = (count: number) => Array.from({ length: count }, (_, i) => classic
 describe('fault suite', () => {
   it('a 300-task apply converges through 20 % 5xx, 429 storms and 10 % dropped creates, with no duplicate', async () => {
     const count = LONG ? 1000 : 300;
-    await withFaults({ faultRate: 0.2, throttleRate: 0.05, dropAfterCommit: 0.1, maxPageSize: 100 }, async (emulator) => {
+    // Each 429 storm pauses every request until the next second (the client paces on X-RateLimit-Reset), so CI
+    // runs a handful of storms and the long run many.
+    const throttleRate = LONG ? 0.05 : 0.015;
+    await withFaults({ faultRate: 0.2, throttleRate, dropAfterCommit: 0.1, maxPageSize: 100, random: seededRandom(300) }, async (emulator) => {
       const ws = createWorkspace('titan-fault-', true);
       ws.writeManifests(tasks(count));
       const result = await titan(ws, emulator, ['apply', '--auto-approve']);
@@ -65,13 +69,20 @@ describe('fault suite', () => {
     });
   }, 300_000);
 
-  it('settles creates whose requests hang past the deadline, without sending them twice', async () => {
-    await withFaults({ hangRate: 0.1 }, async (emulator) => {
+  it('settles creates whose requests hang past the deadline; a read that times out fails the run, the next converges', async () => {
+    await withFaults({ hangRate: 0.1, random: seededRandom(7) }, async (emulator) => {
       const ws = createWorkspace('titan-fault-', true);
       ws.writeManifests(tasks(40));
       const client = createClient({ origin: emulator.url, token: emulator.token, timeoutMs: 300 });
-      const applied = await applyInProcess(ws, emulator, {}, client);
-      expect(applied.code, applied.output).toBe(0);
+      let runs = 0;
+      let last = { code: -1, output: '' };
+      while (last.code !== 0 && runs < 6) {
+        runs++;
+        last = await applyInProcess(ws, emulator, {}, client);
+        // A failed run fails closed: exit 1 (a read or write timed out), never a partial "create everything".
+        expect([0, 1], last.output).toContain(last.code);
+      }
+      expect(last.code, last.output).toBe(0);
       expect(emulator.stats().faults.hangs).toBeGreaterThan(0);
       expect(emulator.remote.taskCount()).toBe(40);
       await expectConverged(ws, emulator, tasks(40));
@@ -79,7 +90,7 @@ describe('fault suite', () => {
   }, 120_000);
 
   it('updates and deletes through 5xx and dropped answers converge (they are safe to repeat)', async () => {
-    await withFaults({ faultRate: 0.2, dropAfterCommit: 0.1 }, async (emulator) => {
+    await withFaults({ faultRate: 0.2, dropAfterCommit: 0.1, random: seededRandom(60) }, async (emulator) => {
       const ws = createWorkspace('titan-fault-', true);
       ws.writeManifests(tasks(60));
       const first = await applyInProcess(ws, emulator);

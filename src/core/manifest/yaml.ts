@@ -128,23 +128,29 @@ export function parseYamlDocuments(
 }
 
 /**
- * The offset where `[`/`{` nesting first exceeds `max`, skipping quoted strings and comments; a cheap scan that
- * refuses bracket bombs before the parser spends seconds on them.
+ * The offset where `[`/`{` nesting first exceeds `max`: a cheap scan that refuses bracket bombs before the parser
+ * spends seconds on them. It counts flow collections only (a bracket opening a value, or inside one), and skips
+ * quoted strings and comments, so brackets in plain text never add up.
  */
 function flowNestingBeyond(text: string, max: number): number | undefined {
   let depth = 0;
+  let previous = '\n'; // the last character that is not a space or a tab
   for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 0x5b || c === 0x7b) {
+    const c = text[i] as string;
+    const opensValue = depth > 0 || ':-?,\n'.includes(previous);
+    if (previous === '\n' && text.startsWith('---', i)) depth = 0;
+    if ((c === '[' || c === '{') && opensValue) {
       if (++depth > max) return i;
-    } else if (c === 0x5d || c === 0x7d) {
-      depth = Math.max(0, depth - 1);
-    } else if (c === 0x22 || c === 0x27) {
+    } else if ((c === ']' || c === '}') && depth > 0) {
+      depth--;
+    } else if ((c === '"' || c === "'") && opensValue) {
       i = endOfQuoted(text, i);
-    } else if (c === 0x23 && (i === 0 || /\s/.test(text[i - 1] as string))) {
+    } else if (c === '#' && (i === 0 || /\s/.test(text[i - 1] as string))) {
       const end = text.indexOf('\n', i);
-      i = end < 0 ? text.length : end;
+      i = (end < 0 ? text.length : end) - 1;
+      continue;
     }
+    if (c !== ' ' && c !== '\t' && c !== '\r') previous = c;
   }
   return undefined;
 }

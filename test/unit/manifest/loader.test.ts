@@ -286,6 +286,16 @@ describe('hostile input', () => {
     expect(tasks.map((t) => t.key)).toEqual(['ok']);
   });
 
+  it('does not mistake brackets in text for nesting', async () => {
+    const docs = Array.from({ length: 100 }, (_, i) =>
+      manifest(`t${i}`, classicSpec().replace('Extract the price', 'Extract [beta {draft "[" it\'s [x')),
+    );
+    write('many.yaml', docs.join('---\n'));
+    const { diagnostics, tasks } = await load();
+    expect(diagnostics).toEqual([]);
+    expect(tasks).toHaveLength(100);
+  });
+
   it('refuses deep nesting without exhausting the stack', async () => {
     write('deep.yaml', `${'['.repeat(50_000)}${']'.repeat(50_000)}\n`);
     const { diagnostics } = await load();
