@@ -2,7 +2,8 @@
 // Prints a table with every target (pass/fail) and writes the figures as JSON to bench-results/.
 //
 //   node scripts/bench.mjs [--quick | --smoke] [--only startup,validate,plan,apply,rate] [--repeats N] [--out FILE]
-//                          [--cache DIR] [--dist DIR]
+//                          [--cache DIR] [--dist DIR] [--sizes 1000,10000] [--pages 100,1000] [--latencies 0,50]
+//                          [--items full,summary]
 //
 // --quick runs a reduced matrix (small sizes, one repeat) in well under a minute. --smoke checks the harness itself
 // on a few tasks in seconds (test/bench-smoke.test.ts). Seeded plan workspaces are cached in bench-results/.cache
@@ -24,6 +25,10 @@ const { values } = parseArgs({
     smoke: { type: 'boolean', default: false },
     cache: { type: 'string' },
     dist: { type: 'string' },
+    sizes: { type: 'string' },
+    pages: { type: 'string' },
+    latencies: { type: 'string' },
+    items: { type: 'string' },
     only: { type: 'string' },
     repeats: { type: 'string' },
     out: { type: 'string' },
@@ -78,6 +83,12 @@ const CONFIGS = {
   },
 };
 const config = CONFIGS[mode];
+// Narrowing the matrix (to compare two builds on one scenario, say).
+const list = (text, parse = Number) => text.split(',').map((item) => parse(item.trim()));
+if (values.sizes) config.validate.sizes = config.plan.sizes = list(values.sizes);
+if (values.pages) config.plan.pages = list(values.pages);
+if (values.latencies) config.plan.latencies = list(values.latencies);
+if (values.items) config.plan.items = list(values.items, String);
 const runs = (suite) => only.includes(suite) && config[suite] !== undefined;
 
 const build = await snapshotBuild(dist);

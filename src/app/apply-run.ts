@@ -525,7 +525,8 @@ class Creator {
       try {
         return await this.deps.client.listAllTasks();
       } catch (error) {
-        if (attempt >= LOOKUP_ATTEMPTS || this.deps.controls.abort.aborted || isDefiniteFailure(error)) throw error;
+        if (attempt >= LOOKUP_ATTEMPTS || this.deps.controls.abort.aborted || isDefiniteFailure(error))
+          throw error;
         await this.deps.sleep(Math.round(this.deps.random() * 250 * 2 ** attempt));
       }
     }

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
-import { ExitCode, ExitWith, InterruptedError, OperationalError, RefusedError } from '../core/errors.js';
+import { ExitCode, InterruptedError, OperationalError, RefusedError } from '../core/errors.js';
 import type { Lockfile } from '../core/lock/model.js';
 import { hasChanges, type Plan } from '../core/plan/model.js';
 import type { TaskServiceClient } from '../io/api/types.js';
@@ -74,18 +74,38 @@ export interface ApplyOptions {
 export type PlanSource = (deps: ApplyDeps) => Promise<PreparedPlan & { note?: string }>;
 
 export async function runApply(deps: ApplyDeps, options: ApplyOptions): Promise<void> {
-  const source: PlanSource =
-    options.planFile !== undefined
-      ? (d) => prepareSavedPlan(d, options, options.planFile as string)
-      : (d) =>
-          preparePlan(planDeps(d), {
-            paths: options.paths,
-            targets: options.targets,
-            replace: options.replace,
-            allowMassDelete: options.allowMassDelete,
-            allowForeignOrigin: options.allowForeignOrigin,
-          });
-  await applyPlan(deps, options, 'apply', source);
+  const fresh: PlanSource = (d) =>
+    preparePlan(planDeps(d), {
+      paths: options.paths,
+      targets: options.targets,
+      replace: options.replace,
+      allowMassDelete: options.allowMassDelete,
+      allowForeignOrigin: options.allowForeignOrigin,
+    });
+  const { planFile } = options;
+  if (planFile === undefined) {
+    await applyPlan(deps, options, 'apply', fresh);
+    return;
+  }
+  // `--verify` after a saved plan plans afresh from the same manifests and options (the saved one is spent).
+  const verifyPlan: PlanSource = async (d) => {
+    const saved = await readPlanFile(path.resolve(d.cwd, planFile));
+    return preparePlan(planDeps(d), {
+      ...savedPlanRequest(d, saved),
+      allowForeignOrigin: options.allowForeignOrigin,
+    });
+  };
+  await applyPlan(deps, { ...options, verifyPlan }, 'apply', (d) => prepareSavedPlan(d, options, planFile));
+}
+
+/** The manifest paths and options a saved plan was made with, as a plan request. */
+function savedPlanRequest(deps: ApplyDeps, saved: Plan) {
+  return {
+    paths: saved.manifests.paths.map((p) => path.resolve(deps.workspace.root, p)),
+    targets: saved.options.targets,
+    replace: saved.options.replace,
+    allowMassDelete: saved.options.allowMassDelete,
+  };
 }
 
 const planDeps = (deps: ApplyDeps) => ({
@@ -137,7 +157,15 @@ export async function applyPlan(
       terminal.stdout.write(renderApplyReport(report, { color: terminal.color }));
     }
     if (report.interrupted !== undefined) throw interruption(deps.controls);
-    if (report.results.some((r) => r.status !== 'done')) throw new ExitWith(ExitCode.operational);
+    const failed = report.results.filter((r) => r.status === 'failed').length;
+    if (failed > 0) {
+      throw new OperationalError(
+        `${failed} change(s) failed; the report above lists them.`,
+        options.continueOnError
+          ? undefined
+          : 'Changes not attempted run with the next apply (or use --continue-on-error).',
+      );
+    }
     if (options.verify) await verify(deps, options.verifyPlan ?? source);
   } finally {
     await lock.release();
@@ -310,10 +338,7 @@ async function prepareSavedPlan(
     );
   }
   const fresh = await preparePlan(planDeps(deps), {
-    paths: saved.manifests.paths.map((p) => path.resolve(deps.workspace.root, p)),
-    targets: saved.options.targets,
-    replace: saved.options.replace,
-    allowMassDelete: saved.options.allowMassDelete,
+    ...savedPlanRequest(deps, saved),
     allowForeignOrigin: options.allowForeignOrigin,
   });
   const check = checkSavedPlan(saved, fresh.plan, fresh.live);

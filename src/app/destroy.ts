@@ -15,7 +15,13 @@ import { assertPlanAllowed } from './plan.js';
 
 export type DestroyOptions = Pick<
   ApplyOptions,
-  'autoApprove' | 'parallelism' | 'continueOnError' | 'verify' | 'lockTimeoutMs' | 'allowMassDelete' | 'allowForeignOrigin'
+  | 'autoApprove'
+  | 'parallelism'
+  | 'continueOnError'
+  | 'verify'
+  | 'lockTimeoutMs'
+  | 'allowMassDelete'
+  | 'allowForeignOrigin'
 >;
 
 export async function runDestroy(deps: ApplyDeps, options: DestroyOptions): Promise<void> {

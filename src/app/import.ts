@@ -47,7 +47,10 @@ async function inLockedSession<T>(
       newId: randomUUID,
       warn: (message) => deps.terminal.stderr.write(`Warning: ${message}\n`),
     };
-    const recovered = await recoverWorkspace({ ...sessionDeps, allowForeignOrigin: options.allowForeignOrigin }, deps.client);
+    const recovered = await recoverWorkspace(
+      { ...sessionDeps, allowForeignOrigin: options.allowForeignOrigin },
+      deps.client,
+    );
     const session = await ApplySession.open(sessionDeps, recovered.lock, randomUUID());
     let result: T;
     try {
@@ -77,7 +80,12 @@ async function desiredTasks(deps: ApplyDeps, paths: readonly string[]): Promise<
 }
 
 /** `titan import KEY TASK_ID`. */
-export async function runImport(deps: ApplyDeps, options: ImportOptions, key: string, taskId: string): Promise<void> {
+export async function runImport(
+  deps: ApplyDeps,
+  options: ImportOptions,
+  key: string,
+  taskId: string,
+): Promise<void> {
   const desired = (await desiredTasks(deps, options.paths)).find((task) => task.key === key);
   if (desired === undefined) {
     throw new InvalidInputError(
@@ -121,7 +129,8 @@ export async function runImport(deps: ApplyDeps, options: ImportOptions, key: st
 async function fetchTask(deps: ApplyDeps, taskId: string): Promise<LiveTask> {
   try {
     const task = await deps.client.getTask(taskId);
-    if (task.spec === undefined) throw new OperationalError(`The service returned no fields for task ${taskId}.`);
+    if (task.spec === undefined)
+      throw new OperationalError(`The service returned no fields for task ${taskId}.`);
     return task;
   } catch (error) {
     if (error instanceof NotFoundError) {
@@ -183,11 +192,16 @@ export async function runImportAll(deps: ApplyDeps, options: ImportAllOptions): 
     const taken = new Set([...desired.map((d) => d.key), ...Object.keys(lock.tasks)]);
     const fresh = live
       .filter((task) => !adoptedIds.has(task.id))
-      .sort((a, b) => (a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : a.id < b.id ? -1 : 1));
+      .sort((a, b) =>
+        a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : a.id < b.id ? -1 : 1,
+      );
     const written: string[] = [];
     if (fresh.length > 0) await mkdir(outDir, { recursive: true });
     for (const task of fresh) {
-      const key = uniqueKey(slugify(task.name), (candidate) => taken.has(candidate) || existsSync(path.join(outDir, `${candidate}.yaml`)));
+      const key = uniqueKey(
+        slugify(task.name),
+        (candidate) => taken.has(candidate) || existsSync(path.join(outDir, `${candidate}.yaml`)),
+      );
       taken.add(key);
       const file = path.join(outDir, `${key}.yaml`);
       await writeFile(file, renderManifest(key, task.spec as TaskSpec), { flag: 'wx' });
@@ -206,9 +220,12 @@ export async function runImportAll(deps: ApplyDeps, options: ImportAllOptions): 
       out.write('No unmanaged tasks: every task on the service is already managed.\n');
       return;
     }
-    for (const change of adoptions) out.write(`<= adopted ${change.key} (${change.id}): it equals its manifest\n`);
+    for (const change of adoptions)
+      out.write(`<= adopted ${change.key} (${change.id}): it equals its manifest\n`);
     for (const file of written) out.write(`+ wrote ${file}\n`);
-    out.write(`Imported ${adoptions.length + written.length} task(s). Commit the manifests and titan.lock.\n`);
+    out.write(
+      `Imported ${adoptions.length + written.length} task(s). Commit the manifests and titan.lock.\n`,
+    );
   });
 }
 
@@ -261,6 +278,7 @@ export function renderManifest(key: string, spec: TaskSpec): string {
 function escapeInterpolation(value: JsonValue): JsonValue {
   if (typeof value === 'string') return value.split('${').join('$${');
   if (Array.isArray(value)) return value.map(escapeInterpolation);
-  if (isJsonObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, escapeInterpolation(v)]));
+  if (isJsonObject(value))
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, escapeInterpolation(v)]));
   return value;
 }

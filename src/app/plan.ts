@@ -13,7 +13,7 @@ import { hasErrors, type Diagnostic } from '../core/diagnostics.js';
 import { ExitCode, ExitWith, InvalidInputError, OperationalError, RefusedError } from '../core/errors.js';
 import type { Lockfile } from '../core/lock/model.js';
 import type { DesiredTask, LiveTask } from '../core/model.js';
-import { hasChanges, isBreaking, isDestructive, type Plan } from '../core/plan/model.js';
+import { hasChanges, isDestructive, type Plan, type PlannedChange } from '../core/plan/model.js';
 import { assertReplaceKeys, planChanges, tasksNeedingFullRead } from '../core/plan/planner.js';
 import { parseTargetSelector } from '../core/plan/selector.js';
 import { NotFoundError } from '../io/api/errors.js';
@@ -257,28 +257,29 @@ async function publishToGitHub(plan: Plan, env: NodeJS.ProcessEnv, stderr: Writa
 export function renderPlanAnnotations(plan: Plan): string[] {
   const lines: string[] = [];
   for (const change of plan.changes) {
-    const where = change.source
-      ? `file=${escapeProperty(change.source.file)}${change.source.line ? `,line=${change.source.line}` : ''},`
-      : '';
     if (isDestructive(change)) {
       const what = change.action === 'replace' ? 'replaces (deletes, then creates)' : 'deletes';
       lines.push(
-        `::warning ${where}title=${escapeProperty(`titan plan ${what} ${change.key}`)}::${escapeData(
+        `::warning ${annotationPlace(change, change.source?.line)}title=${escapeProperty(`titan plan ${what} ${change.key}`)}::${escapeData(
           `titan plan ${what} task ${change.key} (${change.id ?? ''})${change.protect ? ' — it is protected: the plan is refused' : ''}.`,
         )}`,
       );
     }
-    if (isBreaking(change)) {
-      const reasons = change.fields.flatMap((field) =>
-        field.notes.filter((note) => note.startsWith('breaking: ')).map((note) => note.slice(10)),
-      );
+    // One warning per breaking field, on the line that writes it (the document's start when unknown).
+    for (const field of change.fields.filter((f) => f.compatibility === 'breaking')) {
+      const reasons = field.notes
+        .filter((note) => note.startsWith('breaking: '))
+        .map((note) => note.slice(10));
       lines.push(
-        `::warning ${where}title=${escapeProperty(`Breaking output_schema change in ${change.key}`)}::${escapeData(reasons.join('; '))}`,
+        `::warning ${annotationPlace(change, field.line ?? change.source?.line)}title=${escapeProperty(`Breaking output_schema change in ${change.key}`)}::${escapeData(reasons.join('; '))}`,
       );
     }
   }
   return lines;
 }
+
+const annotationPlace = (change: PlannedChange, line: number | undefined): string =>
+  change.source ? `file=${escapeProperty(change.source.file)}${line ? `,line=${line}` : ''},` : '';
 
 const escapeData = (text: string): string =>
   text.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');

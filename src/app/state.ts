@@ -99,12 +99,18 @@ function unknownKey(lock: Lockfile, key: string): never {
   const near = keys.filter((k) => k.includes(key) || key.includes(k)).slice(0, 3);
   throw new InvalidInputError(
     `titan.lock has no entry "${key}".`,
-    near.length > 0 ? `Did you mean ${near.join(', ')}? (titan state list shows all)` : 'titan state list shows every key.',
+    near.length > 0
+      ? `Did you mean ${near.join(', ')}? (titan state list shows all)`
+      : 'titan state list shows every key.',
   );
 }
 
 /** rm and mv: under the workspace lock, after settling a journal (offline), one atomic rewrite. */
-async function rewrite(deps: StateDeps, command: string, change: (lock: Lockfile) => Lockfile): Promise<Lockfile> {
+async function rewrite(
+  deps: StateDeps,
+  command: string,
+  change: (lock: Lockfile) => Lockfile,
+): Promise<Lockfile> {
   const held = await acquireWorkspaceLock(
     { stateDir: deps.workspace.stateDir, command, timeoutMs: deps.lockTimeoutMs },
     deps.lockEnvironment,

@@ -90,6 +90,12 @@ export interface DesiredTask {
   /** Where the document starts (for plan and annotation output). */
   source: SourceLocation;
   /**
+   * Where each `spec` field written in the manifest is (its key, in `source.file`), so plans and annotations can
+   * point at the changed field rather than the document. A `$ref`-bundled output schema is placed at its
+   * `output_schema:` key. Fields the manifest does not write (a defaulted `name`) have none.
+   */
+  fieldSources?: Partial<Record<TaskSpecField, { line: number; column: number }>>;
+  /**
    * JSON pointers into `spec` (`/payload/api_key`) whose values came from `${env:…}` interpolation. They are
    * shown as `(sensitive)` everywhere and never written to the lockfile or a plan file.
    */

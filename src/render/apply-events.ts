@@ -63,7 +63,6 @@ const INFINITIVE: Record<ChangeAction, string> = {
   noop: 'check',
 };
 
-
 function subject(result: ChangeResult): string {
   const key = result.fromKey !== undefined ? `${result.fromKey} → ${result.key}` : result.key;
   return result.id !== undefined ? `${key} (${result.id})` : key;

@@ -17,6 +17,7 @@ import {
 } from '../core/plan/model.js';
 import {
   blockText,
+  fieldSourceText,
   headline,
   inlineValue,
   isBlockField,
@@ -115,7 +116,16 @@ function breakingItem(change: PlannedChange): string {
     .flatMap((field) =>
       field.notes.filter((note) => note.startsWith('breaking: ')).map((note) => note.slice(10)),
     );
-  return `- **breaking output_schema** in ${code(change.key)}: ${reasons.map(escapeHtml).join('; ')}`;
+  const places = [
+    ...new Set(
+      change.fields
+        .filter((field) => field.compatibility === 'breaking')
+        .map((field) => fieldSourceText(change, field))
+        .filter((where): where is string => where !== undefined),
+    ),
+  ];
+  const at = places.length > 0 ? ` at ${places.map(code).join(', ')}` : '';
+  return `- **breaking output_schema** in ${code(change.key)}${at}: ${reasons.map(escapeHtml).join('; ')}`;
 }
 
 function footerSection(plan: Plan): string {
@@ -179,16 +189,18 @@ function changeBody(change: PlannedChange): string[] {
     }
     lines.push('');
   }
-  for (const field of change.fields.filter(isBlockField)) lines.push(...blockField(field, creating), '');
+  for (const field of change.fields.filter(isBlockField)) {
+    lines.push(...blockField(field, creating, fieldSourceText(change, field)), '');
+  }
   if (lines.length === 0) lines.push('No field changes.');
   while (lines[lines.length - 1] === '') lines.pop();
   return lines;
 }
 
-function blockField(field: FieldChange, creating: boolean): string[] {
+function blockField(field: FieldChange, creating: boolean, where: string | undefined): string[] {
   const verdict =
     field.compatibility === 'breaking'
-      ? ' · ⚠️ **breaking**'
+      ? ` · ⚠️ **breaking**${where === undefined ? '' : ` · ${code(where)}`}`
       : field.compatibility === 'compatible'
         ? ' · compatible'
         : '';

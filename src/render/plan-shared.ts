@@ -104,6 +104,10 @@ export const sourceText = (change: PlannedChange): string | undefined =>
       ? change.source.file
       : `${change.source.file}:${change.source.line}`;
 
+/** `file:line` where the manifest writes a changed field, when the plan knows it. */
+export const fieldSourceText = (change: PlannedChange, field: FieldChange): string | undefined =>
+  change.source === undefined || field.line === undefined ? undefined : `${change.source.file}:${field.line}`;
+
 /** Short JSON form of a value, with spaces after commas and colons, keys sorted; `(none)` for absent. */
 export function inlineValue(value: JsonValue | undefined): string {
   if (value === undefined) return '(none)';

@@ -7,6 +7,7 @@ import type { JsonValue } from '../core/json.js';
 import type { ChangeAction, FieldChange, Plan, PlannedChange } from '../core/plan/model.js';
 import {
   blockText,
+  fieldSourceText,
   headline,
   inlineValue,
   isBlockField,
@@ -77,15 +78,20 @@ function renderChange(change: PlannedChange, paint: Paint): string[] {
   if (change.action === 'delete' && !change.vanished) {
     lines.push(`${FIELD_INDENT}${pad('name')}${JSON.stringify(change.name)}`);
   }
-  const creating = change.action === 'create';
-  for (const field of change.fields) lines.push(...renderField(field, creating, paint));
+  for (const field of change.fields) lines.push(...renderField(field, change, paint));
   return lines;
 }
 
-function renderField(field: FieldChange, creating: boolean, paint: Paint): string[] {
+function renderField(field: FieldChange, change: PlannedChange, paint: Paint): string[] {
   const lines: string[] = [];
+  const creating = change.action === 'create';
   const label = `${FIELD_INDENT}${pad(field.field)}`;
-  const verdict = field.compatibility === 'breaking' ? paint('31;1', 'BREAKING') : undefined;
+  // A breaking change names the line to look at: where the manifest writes the field.
+  const where = fieldSourceText(change, field);
+  const verdict =
+    field.compatibility === 'breaking'
+      ? `${paint('31;1', 'BREAKING')}${where === undefined ? '' : `  ${paint('2', where)}`}`
+      : undefined;
   if (!isBlockField(field)) {
     const value = creating
       ? inlineValue(field.after)

@@ -4,8 +4,8 @@
  * reset to its committed version and a few random instants); `npm run test:crash-long` runs all of it, more.
  */
 import { describe, expect, it } from 'vitest';
-import { seededRandom } from '../e2e/apply-support.js';
-import { runCrashCase, type Aftermath, type CrashCase } from './harness.js';
+import { planIsEmpty, seededRandom } from '../e2e/apply-support.js';
+import { prepareScenario, runCrashCase, type Aftermath, type CrashCase } from './harness.js';
 
 const LONG = process.env.TITAN_CRASH_LONG === '1';
 const CONCURRENCY = 2;
@@ -20,7 +20,8 @@ async function runAll(cases: readonly CrashCase[]): Promise<string[]> {
     for (let i = next++; i < cases.length; i = next++) {
       const crash = cases[i] as CrashCase;
       const outcome = await runCrashCase(crash);
-      if (outcome.problems.length > 0) failures.push(`${JSON.stringify(crash)}:\n  ${outcome.problems.join('\n  ')}`);
+      if (outcome.problems.length > 0)
+        failures.push(`${JSON.stringify(crash)}:\n  ${outcome.problems.join('\n  ')}`);
     }
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
@@ -28,16 +29,23 @@ async function runAll(cases: readonly CrashCase[]): Promise<string[]> {
 }
 
 /** Every boundary, in batches, until a run completes without reaching its boundary. */
-async function everyBoundary(aftermath: Aftermath, parallelism: number, step: number): Promise<{ failures: string[]; visited: number }> {
+async function everyBoundary(
+  aftermath: Aftermath,
+  parallelism: number,
+  step: number,
+): Promise<{ failures: string[]; visited: number }> {
   const failures: string[] = [];
   let visited = 0;
   for (let start = 1; start <= MAX_BOUNDARIES; start += CONCURRENCY * step) {
     const batch: CrashCase[] = [];
     for (let k = 0; k < CONCURRENCY; k++) batch.push({ boundary: start + k * step, aftermath, parallelism });
-    const outcomes = await Promise.all(batch.map(async (crash) => ({ crash, outcome: await runCrashCase(crash) })));
+    const outcomes = await Promise.all(
+      batch.map(async (crash) => ({ crash, outcome: await runCrashCase(crash) })),
+    );
     let finished = false;
     for (const { crash, outcome } of outcomes) {
-      if (outcome.problems.length > 0) failures.push(`${JSON.stringify(crash)}:\n  ${outcome.problems.join('\n  ')}`);
+      if (outcome.problems.length > 0)
+        failures.push(`${JSON.stringify(crash)}:\n  ${outcome.problems.join('\n  ')}`);
       if (outcome.completed) finished = true;
       else visited++;
     }
@@ -47,6 +55,15 @@ async function everyBoundary(aftermath: Aftermath, parallelism: number, step: nu
 }
 
 describe('crash harness: kill -9 during apply', () => {
+  it('starts from the state a completed apply leaves (the seeded workspace plans empty)', async () => {
+    const scenario = await prepareScenario({}, false);
+    try {
+      expect((await planIsEmpty(scenario.ws, scenario.emulator)).keys).toEqual([]);
+    } finally {
+      await scenario.close();
+    }
+  });
+
   it('converges after a crash at every journal boundary (same machine re-applies)', async () => {
     const { failures, visited } = await everyBoundary('keep', 1, 1);
     expect(visited).toBeGreaterThanOrEqual(30);
@@ -61,7 +78,6 @@ describe('crash harness: kill -9 during apply', () => {
     expect(failures).toEqual([]);
     if (LONG) expect((await everyBoundary('reset', 8, 1)).failures).toEqual([]);
   }, 600_000);
-
 
   it('converges after kills at random instants, with concurrent writes in flight', async () => {
     const seeds = LONG ? 200 : 6;

@@ -3,14 +3,17 @@
  * edited into a 30-change plan (creates, updates, deletes, moves), an apply killed with SIGKILL at a chosen
  * journal boundary or a random instant, then re-applies until converged and checks every promise of design.md §7.
  */
+import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { deepEqual } from '../../src/core/json.js';
 import { specFromBody } from '../../src/core/task-body.js';
-import { specsEqual } from '../../src/core/plan/normalize.js';
+import { appliedDigest, specsEqual } from '../../src/core/plan/normalize.js';
+import type { Lockfile } from '../../src/core/lock/model.js';
+import { createBodyFromSpec } from '../../src/core/task-body.js';
 import type { LiveTask } from '../../src/core/model.js';
 import { createEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator/index.js';
-import { readLockfile } from '../../src/io/lockfile.js';
+import { readLockfile, writeLockfile } from '../../src/io/lockfile.js';
 import {
   applyInProcess,
   classicTask,
@@ -94,17 +97,21 @@ export interface Scenario {
   close(): Promise<void>;
 }
 
-/** Emulator + workspace that manages the initial tasks (committed), with the edited manifests written. */
-export async function prepareScenario(options: EmulatorOptions = {}): Promise<Scenario> {
+/**
+ * Emulator + workspace that manages the initial tasks (committed), with the edited manifests written unless
+ * `edit` is false.
+ */
+export async function prepareScenario(options: EmulatorOptions = {}, edit = true): Promise<Scenario> {
   const emulator = await createEmulator({ quiet: true, port: 0, scheduler: false, ...options });
   const unmanaged = seedUnmanaged(emulator);
   const ws = createWorkspace('titan-crash-', true);
   ws.writeManifests(initialTasks());
-  const first = await applyInProcess(ws, emulator);
-  if (first.code !== 0) throw new Error(`initial apply failed:\n${first.output}`);
+  await seedManagedTasks(ws, emulator, initialTasks());
   ws.commitAll('initial tasks');
-  ws.writeManifests(editedTasks());
-  ws.commitAll('edit tasks');
+  if (edit) {
+    ws.writeManifests(editedTasks());
+    ws.commitAll('edit tasks');
+  }
   return {
     emulator,
     ws,
@@ -116,26 +123,52 @@ export async function prepareScenario(options: EmulatorOptions = {}): Promise<Sc
   };
 }
 
+/**
+ * What a completed apply of `tasks` leaves behind — the tasks on the service and their titan.lock — made directly,
+ * because the harness needs it hundreds of times (a test checks that a plan of it is empty).
+ */
+async function seedManagedTasks(ws: Workspace, emulator: Emulator, tasks: readonly ManifestSpec[]): Promise<void> {
+  const lock: Lockfile = { version: 1, lineage: randomUUID(), serial: 1, origin: emulator.url, tasks: {} };
+  for (const task of tasks) {
+    const created = emulator.remote.createTask(createBodyFromSpec(task.spec));
+    lock.tasks[task.key] = {
+      id: String(created.id),
+      digest: appliedDigest(task.spec),
+      updated_at: String(created.updated_at),
+      file: `tasks/${task.key}.yaml`,
+      protect: false,
+    };
+  }
+  await writeLockfile(path.join(ws.dir, 'titan.lock'), lock);
+}
+
 /** Runs one case on a fresh scenario and reports every broken promise. */
 export async function runCrashCase(crash: CrashCase): Promise<CrashOutcome> {
   const scenario = await prepareScenario(crash.emulator);
   try {
     const { emulator, ws } = scenario;
-    const env: NodeJS.ProcessEnv = crash.boundary !== undefined ? { TITAN_TEST_CRASH_AFTER: String(crash.boundary) } : {};
-    const run = spawnTitan(ws, emulator, ['apply', '--auto-approve', '--allow-mass-delete', '--parallelism', String(crash.parallelism)], env);
+    const env: NodeJS.ProcessEnv =
+      crash.boundary !== undefined ? { TITAN_TEST_CRASH_AFTER: String(crash.boundary) } : {};
+    const run = spawnTitan(
+      ws,
+      emulator,
+      ['apply', '--auto-approve', '--allow-mass-delete', '--parallelism', String(crash.parallelism)],
+      env,
+    );
     let timer: NodeJS.Timeout | undefined;
     if (crash.afterMs !== undefined) timer = setTimeout(() => run.child.kill('SIGKILL'), crash.afterMs);
     const result = await run.done;
     if (timer !== undefined) clearTimeout(timer);
     const completed = result.signal === null;
     const problems: string[] = [];
-    if (completed && result.code !== 0) problems.push(`the apply failed without a crash (exit ${result.code}):\n${result.stderr}`);
+    if (completed && result.code !== 0)
+      problems.push(`the apply failed without a crash (exit ${result.code}):\n${result.stderr}`);
     if (crash.aftermath === 'reset') {
       ws.git('checkout', '--', 'titan.lock');
       rmSync(path.join(ws.dir, '.titan'), { recursive: true, force: true });
     }
     let reapplies = 0;
-    for (; reapplies < 2; ) {
+    for (; reapplies < 2;) {
       reapplies++;
       const again = await applyInProcess(ws, emulator, { parallelism: 4 });
       if (again.code === 0) break;
@@ -154,28 +187,38 @@ export async function checkConverged(scenario: Scenario): Promise<string[]> {
   const problems: string[] = [];
   const lockPath = path.join(ws.dir, 'titan.lock');
   const lock = existsSync(lockPath) ? await readLockfile(lockPath).catch((e: Error) => e) : null;
-  if (lock === null || lock instanceof Error) return [`titan.lock is unusable: ${String(lock)}\n${readFileSafe(lockPath)}`];
+  if (lock === null || lock instanceof Error)
+    return [`titan.lock is unusable: ${String(lock)}\n${readFileSafe(lockPath)}`];
   const live = await liveTasks(emulator);
   const byId = new Map(live.map((task) => [task.id, task]));
   const desired = editedTasks();
   const lockKeys = Object.keys(lock.tasks).sort();
   const desiredKeys = desired.map((t) => t.key).sort();
-  if (!deepEqual(lockKeys, desiredKeys)) problems.push(`lock keys ${lockKeys.join(',')} ≠ desired ${desiredKeys.join(',')}`);
+  if (!deepEqual(lockKeys, desiredKeys))
+    problems.push(`lock keys ${lockKeys.join(',')} ≠ desired ${desiredKeys.join(',')}`);
   for (const task of desired) {
     const entry = lock.tasks[task.key];
     const remote = entry === undefined ? undefined : byId.get(entry.id);
     if (remote?.spec === undefined) problems.push(`${task.key}: no live task for its lock entry`);
-    else if (!specsEqual(remote.spec, task.spec)) problems.push(`${task.key}: live task ${remote.id} differs from its manifest`);
+    else if (!specsEqual(remote.spec, task.spec))
+      problems.push(`${task.key}: live task ${remote.id} differs from its manifest`);
   }
   const expected = desired.length + unmanaged.size;
   if (live.length !== expected) {
-    problems.push(`${live.length} live tasks, expected ${expected} (duplicates or leftovers): ${live.map((t) => t.name).sort().join(', ')}`);
+    problems.push(
+      `${live.length} live tasks, expected ${expected} (duplicates or leftovers): ${live
+        .map((t) => t.name)
+        .sort()
+        .join(', ')}`,
+    );
   }
   for (const [id, before] of unmanaged) {
     const now = byId.get(id);
     if (now === undefined) problems.push(`unmanaged task ${id} was deleted`);
-    else if (now.updated_at !== before.updated_at || !deepEqual(now.spec, before.spec)) problems.push(`unmanaged task ${id} was changed`);
-    if (Object.values(lock.tasks).some((entry) => entry.id === id)) problems.push(`unmanaged task ${id} was adopted`);
+    else if (now.updated_at !== before.updated_at || !deepEqual(now.spec, before.spec))
+      problems.push(`unmanaged task ${id} was changed`);
+    if (Object.values(lock.tasks).some((entry) => entry.id === id))
+      problems.push(`unmanaged task ${id} was adopted`);
   }
   const plan = await planIsEmpty(ws, emulator);
   if (!plan.empty) problems.push(`a further plan is not empty: ${plan.keys.join(', ')}`);

@@ -36,12 +36,24 @@ function stageLock(ws: Workspace, holder: Record<string, unknown>): void {
   mkdirSync(path.join(ws.dir, '.titan'), { recursive: true });
   writeFileSync(
     path.join(ws.dir, '.titan', 'apply.lock'),
-    JSON.stringify({ id: 'lock-1', user: 'bob', pid: 1, created_at: '2025-01-01T00:00:00Z', command: 'apply', ...holder }),
+    JSON.stringify({
+      id: 'lock-1',
+      user: 'bob',
+      pid: 1,
+      created_at: '2025-01-01T00:00:00Z',
+      command: 'apply',
+      ...holder,
+    }),
   );
 }
 
 /** Managed tasks equal the manifests, exactly once each. */
-async function expectConverged(ws: Workspace, emulator: Emulator, count: number, prefix: string): Promise<void> {
+async function expectConverged(
+  ws: Workspace,
+  emulator: Emulator,
+  count: number,
+  prefix: string,
+): Promise<void> {
   const live = (await liveTasks(emulator)).filter((t) => t.name.startsWith(`Task ${prefix}`));
   expect(live).toHaveLength(count);
   expect(Object.keys((await readLockfile(path.join(ws.dir, 'titan.lock')))?.tasks ?? {})).toHaveLength(count);
@@ -58,7 +70,9 @@ describe('workspace lock', () => {
     await waitFor(() => first.output().stdout.includes('created'), 'the first apply to start writing');
     const second = await titan(ws, emulator(), ['apply', '--auto-approve']);
     expect(second.code, describeRun(second)).toBe(4);
-    expect(second.stderr).toMatch(/The workspace is locked .* by another titan: lock id [0-9a-f-]+, apply by /);
+    expect(second.stderr).toMatch(
+      /The workspace is locked .* by another titan: lock id [0-9a-f-]+, apply by /,
+    );
     expect(second.stderr).toMatch(/titan force-unlock [0-9a-f-]+/);
     const done = await first.done;
     expect(done.code, describeRun(done)).toBe(0);
@@ -126,7 +140,9 @@ describe('signals', () => {
   it('a second SIGINT abandons writes in flight at once; the next apply settles them from the journal', async () => {
     const ws = createWorkspace();
     ws.writeManifests(tasks('d', 6));
-    const slow = await import('../helpers/emulator.js').then((m) => m.startEmulator({ scheduler: false, latencyMs: 2_000 }));
+    const slow = await import('../helpers/emulator.js').then((m) =>
+      m.startEmulator({ scheduler: false, latencyMs: 800 }),
+    );
     try {
       const run = spawnTitan(ws, slow, ['apply', '--auto-approve', '--parallelism', '3']);
       const journal = path.join(ws.dir, '.titan', 'journal.ndjson');
@@ -145,7 +161,7 @@ describe('signals', () => {
       expect(result.stderr).toContain('abandoning writes in flight');
       expect(readFileSync(journal, 'utf8')).toContain('"t":"intent"');
 
-      await delay(2_500); // the abandoned creates reach the service after titan left
+      await delay(1_200); // the abandoned creates reach the service after titan left
       const again = await titan(ws, slow, ['apply', '--auto-approve']);
       expect(again.code, describeRun(again)).toBe(0);
       expect(again.stderr).toMatch(/Settled \d+ write\(s\) left by an interrupted apply/);

@@ -25,7 +25,12 @@ const lockOf = async (ws: Workspace) => {
   return lock;
 };
 
-async function applied(ws: Workspace, emulator: Emulator, tasks: ManifestSpec[], ...flags: string[]): Promise<void> {
+async function applied(
+  ws: Workspace,
+  emulator: Emulator,
+  tasks: ManifestSpec[],
+  ...flags: string[]
+): Promise<void> {
   ws.writeManifests(tasks);
   const result = await titan(ws, emulator, ['apply', '--auto-approve', ...flags]);
   expect(result.code, describeRun(result)).toBe(0);

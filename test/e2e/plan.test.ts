@@ -249,11 +249,15 @@ describe('titan plan options and outputs', () => {
       '::warning file=old.yaml,title=titan plan deletes old::titan plan deletes task old',
     );
     expect(result.stderr).toContain(
-      '::warning file=tasks.yaml,line=1,title=Breaking output_schema change in schema::property `price` removed',
+      // `spec:` is one flow mapping on line 4 of the document; the warning is on it, not on line 1.
+      '::warning file=tasks.yaml,line=4,title=Breaking output_schema change in schema::property `price` removed',
     );
+    expect(result.stdout).toContain('output_schema   BREAKING  tasks.yaml:4\n');
     const summary = readFileSync(summaryFile, 'utf8');
     expect(summary).toContain('<!-- titan-plan -->');
-    expect(summary).toContain('**breaking output_schema** in <code>schema</code>: property `price` removed');
+    expect(summary).toContain(
+      '**breaking output_schema** in <code>schema</code> at <code>tasks.yaml:4</code>: property `price` removed',
+    );
   });
 
   it('refuses (exit 4) to delete a protected task even after its manifest is removed, and saves nothing', async () => {

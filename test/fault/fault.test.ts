@@ -33,7 +33,11 @@ async function withFaults<T>(options: EmulatorOptions, body: (emulator: Emulator
 }
 
 /** Every desired task exists exactly once, equal to its manifest, recorded under its key. */
-async function expectConverged(ws: Workspace, emulator: Emulator, desired: readonly ManifestSpec[]): Promise<void> {
+async function expectConverged(
+  ws: Workspace,
+  emulator: Emulator,
+  desired: readonly ManifestSpec[],
+): Promise<void> {
   const live = await liveTasks(emulator);
   expect(live).toHaveLength(desired.length);
   const lock = await readLockfile(`${ws.dir}/titan.lock`);
@@ -47,7 +51,8 @@ async function expectConverged(ws: Workspace, emulator: Emulator, desired: reado
   expect((await planIsEmpty(ws, emulator)).keys).toEqual([]);
 }
 
-const tasks = (count: number) => Array.from({ length: count }, (_, i) => classicTask(`t${String(i + 1).padStart(3, '0')}`));
+const tasks = (count: number) =>
+  Array.from({ length: count }, (_, i) => classicTask(`t${String(i + 1).padStart(3, '0')}`));
 
 describe('fault suite', () => {
   it('a 300-task apply converges through 20 % 5xx, 429 storms and 10 % dropped creates, with no duplicate', async () => {
@@ -55,18 +60,21 @@ describe('fault suite', () => {
     // Each 429 storm pauses every request until the next second (the client paces on X-RateLimit-Reset), so CI
     // runs a handful of storms and the long run many.
     const throttleRate = LONG ? 0.05 : 0.015;
-    await withFaults({ faultRate: 0.2, throttleRate, dropAfterCommit: 0.1, maxPageSize: 100, random: seededRandom(300) }, async (emulator) => {
-      const ws = createWorkspace('titan-fault-', true);
-      ws.writeManifests(tasks(count));
-      const result = await titan(ws, emulator, ['apply', '--auto-approve']);
-      expect(result.code, describeRun(result)).toBe(0);
-      expect(result.stdout).toMatch(/found on the service after a lost answer; not sent twice/);
-      expect(emulator.stats().faults.drops).toBeGreaterThan(0);
-      expect(emulator.stats().rateLimited).toBeGreaterThan(0);
-      // The emulator counts every task ever created, deleted or not: exactly one per manifest.
-      expect(emulator.remote.taskCount()).toBe(count);
-      await expectConverged(ws, emulator, tasks(count));
-    });
+    await withFaults(
+      { faultRate: 0.2, throttleRate, dropAfterCommit: 0.1, maxPageSize: 100, random: seededRandom(300) },
+      async (emulator) => {
+        const ws = createWorkspace('titan-fault-', true);
+        ws.writeManifests(tasks(count));
+        const result = await titan(ws, emulator, ['apply', '--auto-approve']);
+        expect(result.code, describeRun(result)).toBe(0);
+        expect(result.stdout).toMatch(/found on the service after a lost answer; not sent twice/);
+        expect(emulator.stats().faults.drops).toBeGreaterThan(0);
+        expect(emulator.stats().rateLimited).toBeGreaterThan(0);
+        // The emulator counts every task ever created, deleted or not: exactly one per manifest.
+        expect(emulator.remote.taskCount()).toBe(count);
+        await expectConverged(ws, emulator, tasks(count));
+      },
+    );
   }, 300_000);
 
   it('settles creates whose requests hang past the deadline; a read that times out fails the run, the next converges', async () => {

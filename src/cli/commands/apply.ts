@@ -44,7 +44,9 @@ export const writeOptions = {
     describe: 'Changes in flight at once (pacing follows the service rate-limit headers)',
     coerce: (value: number) => {
       if (!Number.isInteger(value) || value < 1 || value > 64) {
-        throw new InvalidInputError(`--parallelism: expected a whole number from 1 to 64, got ${String(value)}.`);
+        throw new InvalidInputError(
+          `--parallelism: expected a whole number from 1 to 64, got ${String(value)}.`,
+        );
       }
       return value;
     },
@@ -54,7 +56,11 @@ export const writeOptions = {
     default: false,
     describe: 'Keep starting changes after one fails (default: stop starting new ones)',
   },
-  verify: { type: 'boolean', default: false, describe: 'Plan again afterwards; exit 1 if anything did not converge' },
+  verify: {
+    type: 'boolean',
+    default: false,
+    describe: 'Plan again afterwards; exit 1 if anything did not converge',
+  },
   'lock-timeout': {
     type: 'string',
     default: '0s',
@@ -73,7 +79,8 @@ export const writeOptions = {
   },
   workspace: {
     type: 'string',
-    describe: 'Workspace folder holding titan.lock (default: the first path if it is a folder, else the working directory)',
+    describe:
+      'Workspace folder holding titan.lock (default: the first path if it is a folder, else the working directory)',
   },
 } as const satisfies Record<string, Options>;
 
@@ -103,7 +110,10 @@ export function applyCommand(io: ProcessIO): TitanCommand {
           describe: 'Apply only matching tasks: KEY, key=GLOB or label:NAME=VALUE (repeatable)',
         })
         .example('$0 apply --auto-approve', 'CI: apply the manifests in the working directory')
-        .example('$0 plan --out plan.json && $0 apply plan.json', 'apply exactly the reviewed plan (refused if stale)')
+        .example(
+          '$0 plan --out plan.json && $0 apply plan.json',
+          'apply exactly the reviewed plan (refused if stale)',
+        )
         .epilogue(
           'Every write is journalled in .titan/ before it is sent, so an apply killed at any moment is completed by ' +
             'the next one without duplicates. Exit codes: 0 applied, 1 a change failed, 3 invalid input, 4 refused ' +
@@ -169,7 +179,10 @@ export async function withWriteSession(
   let grace: NodeJS.Timeout | undefined;
   const onSignal = (signal: NodeJS.Signals): void => {
     signals++;
-    const reason = new InterruptedError(`Interrupted by ${signal}.`, signal === 'SIGTERM' ? 'SIGTERM' : 'SIGINT');
+    const reason = new InterruptedError(
+      `Interrupted by ${signal}.`,
+      signal === 'SIGTERM' ? 'SIGTERM' : 'SIGINT',
+    );
     if (signals === 1) {
       io.stderr.write(
         `\n${signal}: starting no new writes; waiting up to ${GRACE_MS / 1000}s for those in flight (again to stop at once).\n`,
@@ -178,7 +191,9 @@ export async function withWriteSession(
       grace = setTimeout(() => abort.abort(reason), GRACE_MS);
       grace.unref();
     } else {
-      io.stderr.write(`\n${signal}: abandoning writes in flight; the next apply settles them from the journal.\n`);
+      io.stderr.write(
+        `\n${signal}: abandoning writes in flight; the next apply settles them from the journal.\n`,
+      );
       abort.abort(reason);
     }
   };
@@ -195,7 +210,9 @@ export async function withWriteSession(
         cwd: io.cwd,
         env: io.env,
         terminal: terminalOf(argv, io),
-        lockEnvironment: processLockEnvironment(io.env, (message) => io.stderr.write(`Warning: ${message}\n`)),
+        lockEnvironment: processLockEnvironment(io.env, (message) =>
+          io.stderr.write(`Warning: ${message}\n`),
+        ),
         controls: { stop: stop.signal, abort: abort.signal },
         now: () => new Date(),
         sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),

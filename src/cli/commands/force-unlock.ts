@@ -16,8 +16,13 @@ export function forceUnlockCommand(io: ProcessIO): TitanCommand {
     builder: (yargs) =>
       yargs
         .positional('id', { type: 'string', demandOption: true, describe: 'The lock id to remove' })
-        .option('workspace', { type: 'string', describe: 'Workspace folder (default: the working directory)' })
-        .epilogue('Only remove a lock whose holder is really gone: two applies at once can create duplicate tasks.'),
+        .option('workspace', {
+          type: 'string',
+          describe: 'Workspace folder (default: the working directory)',
+        })
+        .epilogue(
+          'Only remove a lock whose holder is really gone: two applies at once can create duplicate tasks.',
+        ),
     handler: async (argv) => {
       const { forceUnlock, describeHolder } = await import('../../io/workspace-lock.js');
       const workspace = resolveWorkspace([], io.cwd, argv.workspace);

@@ -20,17 +20,24 @@ interface ImportArgs extends GlobalOptions {
 export function importCommand(io: ProcessIO): TitanCommand {
   const command: CommandModule<GlobalOptions, ImportArgs> = {
     command: 'import [key] [task-id]',
-    describe: 'Adopt an existing task under a manifest key, or (--all) write manifests for every unmanaged task',
+    describe:
+      'Adopt an existing task under a manifest key, or (--all) write manifests for every unmanaged task',
     builder: (yargs) =>
       yargs
-        .positional('key', { type: 'string', describe: 'The manifest key (metadata.name) to record the task under' })
+        .positional('key', {
+          type: 'string',
+          describe: 'The manifest key (metadata.name) to record the task under',
+        })
         .positional('task-id', { type: 'string', describe: 'The id of the task on the service' })
         .option('all', {
           type: 'boolean',
           default: false,
           describe: 'Write a manifest for every unmanaged task and record them all (the next plan is empty)',
         })
-        .option('out-dir', { type: 'string', describe: 'With --all: folder for the new manifests (default: imported/)' })
+        .option('out-dir', {
+          type: 'string',
+          describe: 'With --all: folder for the new manifests (default: imported/)',
+        })
         .option('path', {
           type: 'string',
           array: true,
@@ -50,10 +57,14 @@ export function importCommand(io: ProcessIO): TitanCommand {
         allowForeignOrigin: argv['allow-foreign-origin'],
       };
       if (argv.all) {
-        if (argv.key !== undefined) throw new InvalidInputError('titan import --all takes no KEY or TASK_ID.');
+        if (argv.key !== undefined)
+          throw new InvalidInputError('titan import --all takes no KEY or TASK_ID.');
         const { runImportAll } = await import('../../app/import.js');
         await withWriteSession(argv, io, workspace, (deps) =>
-          runImportAll(deps, { ...common, ...(argv['out-dir'] !== undefined ? { outDir: argv['out-dir'] } : {}) }),
+          runImportAll(deps, {
+            ...common,
+            ...(argv['out-dir'] !== undefined ? { outDir: argv['out-dir'] } : {}),
+          }),
         );
         return;
       }

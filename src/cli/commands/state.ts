@@ -20,7 +20,10 @@ interface MoveArgs extends StateArgs {
 }
 
 const stateOptions = {
-  workspace: { type: 'string', describe: 'Workspace folder holding titan.lock (default: the working directory)' },
+  workspace: {
+    type: 'string',
+    describe: 'Workspace folder holding titan.lock (default: the working directory)',
+  },
   json: { type: 'boolean', default: false, describe: 'Print data as JSON' },
   'lock-timeout': {
     type: 'string',
@@ -44,7 +47,9 @@ async function stateDeps(argv: StateArgs, io: ProcessIO): Promise<StateDeps> {
 }
 
 const keyBuilder = (y: Argv<GlobalOptions>) =>
-  y.positional('key', { type: 'string', demandOption: true, describe: 'A manifest key in titan.lock' }).options(stateOptions);
+  y
+    .positional('key', { type: 'string', demandOption: true, describe: 'A manifest key in titan.lock' })
+    .options(stateOptions);
 
 export function stateCommand(io: ProcessIO): TitanCommand {
   const list: CommandModule<GlobalOptions, StateArgs> = {
@@ -91,7 +96,12 @@ export function stateCommand(io: ProcessIO): TitanCommand {
     command: 'state <command>',
     describe: 'Inspect and repair titan.lock (list, show, rm, mv); never touches the service',
     builder: (yargs: Argv<GlobalOptions>) =>
-      yargs.command(list).command(show).command(rm).command(mv).demandCommand(1, 'Name a state command: list, show, rm or mv.'),
+      yargs
+        .command(list)
+        .command(show)
+        .command(rm)
+        .command(mv)
+        .demandCommand(1, 'Name a state command: list, show, rm or mv.'),
     handler: () => undefined,
   };
 }

@@ -4,7 +4,7 @@
  */
 import type { Diagnostic, SourceLocation } from '../diagnostics.js';
 import { isJsonObject, type JsonObject, type JsonValue } from '../json.js';
-import { TASK_SPEC_FIELDS, type DesiredTask, type TaskSpec } from '../model.js';
+import { TASK_SPEC_FIELDS, type DesiredTask, type TaskSpec, type TaskSpecField } from '../model.js';
 import { Code } from './codes.js';
 import type { CronProblem } from './cron.js';
 import { interpolateDocument, type Env } from './interpolate.js';
@@ -15,7 +15,7 @@ import { checkTaskRules } from './rules.js';
 import { diagnosticsFromSchemaErrors } from './schema-errors.js';
 import type { ManifestSchemas } from './schema-port.js';
 import { closest } from './suggest.js';
-import type { ParsedDocument } from './yaml.js';
+import type { Locator, ParsedDocument, Position } from './yaml.js';
 
 export interface DocumentContext {
   /** Absolute path of the manifest file (relative `$ref`s resolve from its folder). */
@@ -109,7 +109,7 @@ export function checkManifestDocument(doc: ParsedDocument, ctx: DocumentContext)
   const failed = reported.some((d) => d.severity === 'error');
   const task =
     !failed && spec && isJsonObject(value)
-      ? desiredTask(value, spec, bundledSchemas, interpolated.sensitive, locator.file, locator.start)
+      ? desiredTask(value, spec, bundledSchemas, interpolated.sensitive, locator)
       : undefined;
   return { ...(task ? { task } : {}), diagnostics: reported, ...(identity ? { identity } : {}), refFiles };
 }
@@ -185,8 +185,7 @@ function desiredTask(
   spec: JsonObject,
   bundled: Map<string, JsonValue>,
   sensitive: Path[],
-  file: string,
-  start: { line: number; column: number },
+  locator: Locator,
 ): DesiredTask {
   const metadata = document.metadata as JsonObject;
   const key = metadata.name as string;
@@ -213,10 +212,20 @@ function desiredTask(
     labels: { ...((metadata.labels as Record<string, string> | undefined) ?? {}) },
     previousNames: [...((metadata.previousNames as string[] | undefined) ?? [])],
     protect: metadata.protect === true,
-    source: { file, line: start.line, column: start.column },
+    source: { file: locator.file, line: locator.start.line, column: locator.start.column },
+    fieldSources: fieldSourcesOf(spec, locator),
     sensitivePaths: sensitive
       .filter((p) => p[0] === 'spec')
       .map((p) => toPointer(p.slice(1)))
       .sort(),
   };
+}
+
+/** The key position of every spec field the document writes (what a plan annotates when that field changes). */
+function fieldSourcesOf(spec: JsonObject, locator: Locator): Partial<Record<TaskSpecField, Position>> {
+  const sources: Partial<Record<TaskSpecField, Position>> = {};
+  for (const field of TASK_SPEC_FIELDS) {
+    if (spec[field] !== undefined) sources[field] = locator.at(['spec', field], 'key');
+  }
+  return sources;
 }

@@ -41,6 +41,12 @@ export interface FieldChange {
   compatibility?: 'breaking' | 'compatible';
   /** Human notes: why breaking, the schedule's reading and runs/day, … */
   notes: string[];
+  /**
+   * Where the field is written in the change's manifest (`source.file`), 1-based: absent when the manifest does
+   * not write it (a removed field, a delete, `metadata.protect`).
+   */
+  line?: number;
+  column?: number;
 }
 
 export interface PlannedChange {

@@ -15,7 +15,7 @@
  */
 import { InvalidInputError } from '../errors.js';
 import type { LockEntry, Lockfile } from '../lock/model.js';
-import type { DesiredTask, LiveTask, TaskSpec } from '../model.js';
+import type { DesiredTask, LiveTask, TaskSpec, TaskSpecField } from '../model.js';
 import { maskSensitive } from '../sensitive.js';
 import { createScheduleReader, round2, taskRunsPerDay, type ScheduleReader } from './cron.js';
 import { diffSpecFields } from './fields.js';
@@ -310,7 +310,9 @@ function planManaged(
     throw new Error(`planner: the full spec of task ${live.id} (${task.key}) was not read`);
   }
   const fields =
-    liveSpec === undefined ? [] : diffSpecFields(liveSpec, desiredSpec, sensitive, identity.read);
+    liveSpec === undefined
+      ? []
+      : placeFields(diffSpecFields(liveSpec, desiredSpec, sensitive, identity.read), task);
   const drift =
     liveSpec !== undefined && fields.length > 0 && liveDiffersFromLock(entry, live.spec as TaskSpec);
   const protectField = protectChange(entry.protect, task.protect);
@@ -401,7 +403,7 @@ function createChange(
     key: task.key,
     name: displayName(task),
     after: maskSensitive(spec, task.sensitivePaths),
-    fields: diffSpecFields(undefined, spec, task.sensitivePaths, identity.read),
+    fields: placeFields(diffSpecFields(undefined, spec, task.sensitivePaths, identity.read), task),
     drift: false,
     vanished: false,
     protect: task.protect,
@@ -448,6 +450,16 @@ function planDelete(
     if (change.drift) change.warnings.push('changed outside titan since the last apply.');
   }
   return change;
+}
+
+/** Field changes with the line (and column) where the manifest writes each field, when it does. */
+function placeFields(fields: FieldChange[], task: DesiredTask): FieldChange[] {
+  const sources = task.fieldSources;
+  if (sources === undefined) return fields;
+  return fields.map((change) => {
+    const at = sources[change.field as TaskSpecField];
+    return at === undefined ? change : { ...change, line: at.line, column: at.column };
+  });
 }
 
 function protectChange(before: boolean, after: boolean): FieldChange | undefined {

@@ -60,9 +60,55 @@ describe('desired tasks', () => {
         previousNames: [],
         protect: false,
         source: { file: 'tasks/a.yaml', line: 2, column: 1 },
+        // Where each field the manifest writes is; the defaulted name has no place.
+        fieldSources: {
+          execution_type: { line: 7, column: 3 },
+          urls: { line: 8, column: 3 },
+          objective: { line: 9, column: 3 },
+          output_schema: { line: 10, column: 3 },
+        },
         sensitivePaths: [],
       },
     ]);
+  });
+
+  it('record the line of each spec field, in flow style, in later documents and for a $ref output schema', async () => {
+    write(
+      'schemas/product.json',
+      JSON.stringify({ type: 'object', properties: { price: { type: 'number' } } }),
+    );
+    write(
+      'tasks.yaml',
+      [
+        manifest('block', classicSpec("  schedule: '0 * * * *'\n").replace('single', 'scheduled')),
+        '---',
+        'apiVersion: titan/v1',
+        'kind: Task',
+        'metadata: { name: flow }',
+        'spec: { name: Flow, execution_type: single, urls: [https://shop.example/], objective: x,',
+        '  output_schema: { $ref: ./schemas/product.json } }',
+        '',
+      ].join('\n'),
+    );
+    const { tasks, diagnostics } = await load();
+    expect(diagnostics).toEqual([]);
+    const [block, flow] = tasks;
+    expect(block?.fieldSources).toEqual({
+      execution_type: { line: 6, column: 3 },
+      urls: { line: 7, column: 3 },
+      objective: { line: 8, column: 3 },
+      output_schema: { line: 9, column: 3 },
+      schedule: { line: 10, column: 3 },
+    });
+    expect(flow?.source).toMatchObject({ line: 13 });
+    expect(flow?.spec.output_schema).toEqual({ type: 'object', properties: { price: { type: 'number' } } });
+    expect(flow?.fieldSources).toEqual({
+      name: { line: 16, column: 9 },
+      execution_type: { line: 16, column: 21 },
+      urls: { line: 16, column: 45 },
+      objective: { line: 16, column: 76 },
+      output_schema: { line: 17, column: 3 },
+    });
   });
 
   it('keep an explicit spec.name, labels, previous names and protect; sort tasks by key', async () => {

@@ -199,6 +199,38 @@ describe('planner details', () => {
     expect(p.warnings[0]).toContain('not managed yet');
   });
 
+  it('places each changed field at the line where the manifest writes it', () => {
+    const at = (line: number) => ({ line, column: 3 });
+    const fieldSources = { name: at(6), urls: at(8), objective: at(9), output_schema: at(10) };
+    // The manifest edits the objective, drops the output_schema and protects the task.
+    const { output_schema: _dropped, ...edited } = changed;
+    const update = only(
+      plan(
+        [
+          desired('a', edited, {
+            fieldSources: { ...fieldSources, output_schema: undefined },
+            protect: true,
+          }),
+        ],
+        [live('t1')],
+        lockOf({ a: entry('t1') }),
+      ),
+    );
+    expect(update.fields.map((f) => [f.field, f.line, f.column])).toEqual([
+      ['objective', 9, 3],
+      ['output_schema', undefined, undefined], // removed: no longer written anywhere
+      ['metadata.protect', undefined, undefined],
+    ]);
+    const create = only(plan([desired('b', spec(), { fieldSources })], [], null));
+    expect(create.fields.map((f) => [f.field, f.line])).toEqual([
+      ['name', 6],
+      ['execution_type', undefined],
+      ['urls', 8],
+      ['objective', 9],
+      ['output_schema', 10],
+    ]);
+  });
+
   it('a protect flag change is a lock-only update', () => {
     const change = only(
       plan([desired('a', spec(), { protect: true })], [live('t1')], lockOf({ a: entry('t1') })),

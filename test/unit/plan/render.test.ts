@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DesiredTask, LiveTask } from '../../../src/core/model.js';
 import type { LockEntry } from '../../../src/core/lock/model.js';
+import { renderPlanAnnotations } from '../../../src/app/plan.js';
 import { planChanges } from '../../../src/core/plan/planner.js';
 import { MARKDOWN_LIMIT, renderPlanMarkdown } from '../../../src/render/plan-markdown.js';
 import { renderPlanText } from '../../../src/render/plan-text.js';
@@ -148,5 +149,53 @@ describe('text rendering', () => {
     expect(text).toContain('-/+ replace d (t4)');
     expect(text).toContain('- delete e (t5)');
     expect(renderPlanText(planChanges([desired('n')], [], null, { origin: ORIGIN }))).toContain('+ create n');
+  });
+});
+
+describe("the changed field's line", () => {
+  const before = spec();
+  const narrowed = spec({
+    output_schema: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] },
+  });
+  const source = { file: 'tasks/a.yaml', line: 4, column: 1 };
+  const fieldSources = { objective: { line: 12, column: 3 }, output_schema: { line: 13, column: 3 } };
+  const breakingPlan = (extra: Partial<DesiredTask>, replace: string[] = []) =>
+    planChanges(
+      [desired('a', narrowed, { source, ...extra })],
+      [live('t1', before)],
+      lockOf({ a: entry('t1') }),
+      {
+        origin: ORIGIN,
+        replace,
+      },
+    );
+
+  it('a breaking output_schema change is annotated on the output_schema line', () => {
+    expect(renderPlanAnnotations(breakingPlan({ fieldSources }))).toEqual([
+      '::warning file=tasks/a.yaml,line=13,title=Breaking output_schema change in a::property `price` removed',
+    ]);
+  });
+
+  it('a replace stays on the document start; without field lines a breaking change falls back to it', () => {
+    expect(renderPlanAnnotations(breakingPlan({ fieldSources }, ['a']))).toEqual([
+      '::warning file=tasks/a.yaml,line=4,title=titan plan replaces (deletes%2C then creates) a::titan plan replaces (deletes, then creates) task a (t1).',
+      '::warning file=tasks/a.yaml,line=13,title=Breaking output_schema change in a::property `price` removed',
+    ]);
+    expect(renderPlanAnnotations(breakingPlan({}))).toEqual([
+      '::warning file=tasks/a.yaml,line=4,title=Breaking output_schema change in a::property `price` removed',
+    ]);
+  });
+
+  it('text and markdown show file:line next to a breaking field', () => {
+    const plan = breakingPlan({ fieldSources });
+    expect(renderPlanText(plan)).toContain('    output_schema   BREAKING  tasks/a.yaml:13\n');
+    const md = renderPlanMarkdown(plan);
+    expect(md).toContain(
+      '> - **breaking output_schema** in <code>a</code> at <code>tasks/a.yaml:13</code>: property `price` removed',
+    );
+    expect(md).toContain('**output_schema** · ⚠️ **breaking** · <code>tasks/a.yaml:13</code>');
+    const unplaced = breakingPlan({});
+    expect(renderPlanText(unplaced)).toContain('    output_schema   BREAKING\n');
+    expect(renderPlanMarkdown(unplaced)).toContain('in <code>a</code>: property `price` removed');
   });
 });

@@ -69,6 +69,14 @@ export const scenarioDesired = [
   desired('news-digest', newsAfter, {
     labels: { team: 'content' },
     source: { file: 'tasks/news.yaml', line: 12, column: 1 },
+    fieldSources: {
+      name: { line: 18, column: 3 },
+      execution_type: { line: 19, column: 3 },
+      schedule: { line: 20, column: 3 },
+      urls: { line: 21, column: 3 },
+      objective: { line: 24, column: 3 },
+      output_schema: { line: 27, column: 3 },
+    },
   }),
   desired('stock-levels', stock),
   desired('competitor-prices', rivalAfter, { previousNames: ['rival-prices'] }),
