@@ -3,7 +3,7 @@
 //
 //   node scripts/bench.mjs [--quick | --smoke] [--only startup,validate,plan,apply,rate] [--repeats N] [--out FILE]
 //                          [--cache DIR] [--dist DIR] [--sizes 1000,10000] [--pages 100,1000] [--latencies 0,50]
-//                          [--items full,summary]
+//                          [--items full,summary] [--parallelism 1,8,16]
 //
 // --quick runs a reduced matrix (small sizes, one repeat) in well under a minute. --smoke checks the harness itself
 // on a few tasks in seconds (test/bench-smoke.test.ts). Seeded plan workspaces are cached in bench-results/.cache
@@ -29,6 +29,7 @@ const { values } = parseArgs({
     pages: { type: 'string' },
     latencies: { type: 'string' },
     items: { type: 'string' },
+    parallelism: { type: 'string' },
     only: { type: 'string' },
     repeats: { type: 'string' },
     out: { type: 'string' },
@@ -89,6 +90,7 @@ if (values.sizes) config.validate.sizes = config.plan.sizes = list(values.sizes)
 if (values.pages) config.plan.pages = list(values.pages);
 if (values.latencies) config.plan.latencies = list(values.latencies);
 if (values.items) config.plan.items = list(values.items, String);
+if (values.parallelism) config.apply.parallelisms = list(values.parallelism);
 const runs = (suite) => only.includes(suite) && config[suite] !== undefined;
 
 const build = await snapshotBuild(dist);

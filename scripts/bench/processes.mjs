@@ -17,6 +17,8 @@ export let TITAN = path.join(ROOT, 'dist', 'titan.js');
 const TIME = '/usr/bin/time';
 const RSS_PROBE = fileURLToPath(new URL('./rss-probe.mjs', import.meta.url));
 const hasTime = existsSync(TIME);
+/** USER_HZ: 100 on every common Linux build. */
+const CLOCK_TICKS = 100;
 
 /** How peak RSS is measured, for the report. */
 export const rssMethod = hasTime
@@ -69,7 +71,7 @@ export async function runNode(args, { cwd = ROOT, env = cleanEnv(), rss = false,
     if (Number.isFinite(user) && Number.isFinite(system)) cpuMs = (user + system) * 1000;
     await rm(rssFile, { force: true });
   }
-  return { code, wallMs, cpuMs, rssKb, stdoutBytes, stderr };
+  return { code, startedAt: started, wallMs, cpuMs, rssKb, stdoutBytes, stderr };
 }
 
 /**
@@ -120,7 +122,7 @@ export async function startEmulator({
   ];
   if (dataDir) args.push('--data-dir', dataDir);
   const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  /** @type {{ method: string, path: string, status: number }[]} */
+  /** @type {{ method: string, path: string, status: number, at: number }[]} */
   const log = [];
   const waiters = new Set();
   let pending = '';
@@ -131,7 +133,8 @@ export async function startEmulator({
     pending = lines.pop() ?? '';
     for (const line of lines) {
       const match = /^([A-Z]+) (\S+) (\d{3}) \d+ms$/.exec(line);
-      if (match) log.push({ method: match[1], path: match[2], status: Number(match[3]) });
+      if (match)
+        log.push({ method: match[1], path: match[2], status: Number(match[3]), at: performance.now() });
       else if (line.trim() !== '') process.stderr.write(`emulator: ${line}\n`);
     }
     for (const waiter of waiters) waiter();
@@ -189,11 +192,30 @@ export async function startEmulator({
         const route = `${entry.method} ${entry.path.replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, ':id')}`;
         byRoute[route] = (byRoute[route] ?? 0) + 1;
       }
-      return { total: entries.length, byStatus, byRoute, rateLimited: byStatus[429] ?? 0 };
+      // When writes were answered (harness clock, as `performance.now()` in `runNode`): splits an apply into
+      // start-up + planning, the writes, and what follows them.
+      if (process.env.BENCH_TRACE) console.error(entries.map((e) => `${(e.at).toFixed(0)} ${e.method} ${e.status}`).join("\n"));
+      const writes = entries.filter((entry) => entry.method !== 'GET');
+      return {
+        total: entries.length,
+        byStatus,
+        byRoute,
+        rateLimited: byStatus[429] ?? 0,
+        firstWriteAt: writes[0]?.at,
+        lastWriteAt: writes.at(-1)?.at,
+      };
     },
     async get(pathname) {
       const response = await fetch(`${url}${pathname}`, { headers: { authorization: `Bearer ${token}` } });
       return response.json();
+    },
+    /** CPU time (ms) the emulator process has used so far, where /proc tells (Linux); else undefined. */
+    async cpuMs() {
+      const stat = await readFile(`/proc/${child.pid}/stat`, 'utf8').catch(() => undefined);
+      if (stat === undefined) return undefined;
+      // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th, in ticks.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
     },
     /** SIGTERM: the emulator flushes its state to the data folder and exits. */
     async stop() {

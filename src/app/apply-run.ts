@@ -4,7 +4,7 @@
  * for the task it may have made (the adoption rule) — never by sending the POST again blindly.
  */
 import path from 'node:path';
-import { InterruptedError, TitanError } from '../core/errors.js';
+import { InterruptedError } from '../core/errors.js';
 import type { LockOps, PlannedEntry } from '../core/lock/journal.js';
 import type { LockEntry } from '../core/lock/model.js';
 import type { DesiredTask, LiveTask } from '../core/model.js';
@@ -170,9 +170,6 @@ async function runOne(
 }
 
 function describeFailure(error: unknown): string {
-  if (error instanceof ApiError && error.status !== undefined)
-    return `${error.status} ${error.code}: ${error.message}`;
-  if (error instanceof TitanError) return error.message;
   return error instanceof Error ? error.message : String(error);
 }
 
@@ -401,6 +398,8 @@ class Creator {
       let created: LiveTask;
       try {
         if (controls.abort.aborted) throw abortReason(controls.abort);
+        // A retry is a new write: after Ctrl-C none is started (the earlier attempt certainly made nothing).
+        if (attempt > 1 && controls.stop.aborted) throw abortReason(controls.stop);
         n = await session.intent(intentFields('create', task.key, task, entry, undefined, fromKey));
         try {
           created = await client.createTask(task.spec);

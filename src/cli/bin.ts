@@ -1,13 +1,21 @@
 // Entry point of the bundled CLI: the only place that touches process.exit.
-import { main } from './main.js';
+declare const TITAN_VERSION: string;
 
-const code = await main(process.argv.slice(2), {
-  env: process.env,
-  cwd: process.cwd(),
-  stdout: process.stdout,
-  stderr: process.stderr,
-  stdin: process.stdin,
-});
+const args = process.argv.slice(2);
+let code = 0;
+if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
+  // The most frequent probe of a CI step answers before yargs and the command modules are even loaded.
+  process.stdout.write(`${TITAN_VERSION}\n`);
+} else {
+  const { main } = await import('./main.js');
+  code = await main(args, {
+    env: process.env,
+    cwd: process.cwd(),
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: process.stdin,
+  });
+}
 process.exitCode = code;
 // Let stdout drain, then leave even if a stray handle (a keep-alive socket, a timer) is still open.
 process.stdout.write('', () => process.exit(code));

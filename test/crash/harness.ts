@@ -127,7 +127,11 @@ export async function prepareScenario(options: EmulatorOptions = {}, edit = true
  * What a completed apply of `tasks` leaves behind — the tasks on the service and their titan.lock — made directly,
  * because the harness needs it hundreds of times (a test checks that a plan of it is empty).
  */
-async function seedManagedTasks(ws: Workspace, emulator: Emulator, tasks: readonly ManifestSpec[]): Promise<void> {
+async function seedManagedTasks(
+  ws: Workspace,
+  emulator: Emulator,
+  tasks: readonly ManifestSpec[],
+): Promise<void> {
   const lock: Lockfile = { version: 1, lineage: randomUUID(), serial: 1, origin: emulator.url, tasks: {} };
   for (const task of tasks) {
     const created = emulator.remote.createTask(createBodyFromSpec(task.spec));

@@ -155,6 +155,7 @@ export async function applyInProcess(
   emulator: Emulator,
   options: Partial<ApplyOptions> = {},
   client: TaskServiceClient = clientFor(emulator),
+  ask?: (question: string) => Promise<string>,
 ): Promise<{ code: number; output: string }> {
   const out = sink();
   let output = '';
@@ -165,7 +166,7 @@ export async function applyInProcess(
     workspace: resolveWorkspace([], ws.dir),
     cwd: ws.dir,
     env: {},
-    terminal: { stdout: out, stderr: out, color: false, stderrColor: false },
+    terminal: { stdout: out, stderr: out, color: false, stderrColor: false, ...(ask ? { ask } : {}) },
     lockEnvironment: processLockEnvironment({}, (message) => (output += `Warning: ${message}\n`)),
     controls: { stop: new AbortController().signal, abort: new AbortController().signal },
     now: () => new Date(),

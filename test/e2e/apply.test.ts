@@ -9,6 +9,7 @@ import type { Emulator } from '../../src/emulator/index.js';
 import { readLockfile } from '../../src/io/lockfile.js';
 import { useEmulator } from '../helpers/emulator.js';
 import {
+  applyInProcess,
   classicTask,
   createWorkspace,
   describeRun,
@@ -271,5 +272,58 @@ describe('titan state and saved plans', () => {
     expect(foreign.stderr).toContain('titan.lock belongs to https://api.other.example');
     expect(foreign.stderr).toContain(emulator().url);
     expect(writeCount(emulator())).toBe(writes);
+  });
+});
+
+describe('titan apply: failures, --continue-on-error, --verify, confirmation', () => {
+  const emulator = useEmulator({ scheduler: false });
+  const rejected = classicTask('f2-rejected', 1, { template_slug: 'no-such-template' });
+
+  it('stops starting changes after a failure, reports done / failed / not attempted, exits 1', async () => {
+    const ws = createWorkspace();
+    ws.writeManifests([classicTask('f1'), rejected, classicTask('f3'), classicTask('f4')]);
+    const result = await titan(ws, emulator(), ['apply', '--auto-approve', '--parallelism', '1']);
+    expect(result.code, describeRun(result)).toBe(1);
+    expect(result.stdout).toContain('Apply failed: 1 done (1 created), 1 failed, 2 not attempted');
+    expect(result.stdout).toContain('not attempted: create f3, create f4');
+    expect(result.stdout).toMatch(/✗ create f2-rejected: .*no template "no-such-template"/);
+    expect(Object.keys((await lockOf(ws)).tasks)).toEqual(['f1']);
+
+    const more = await titan(ws, emulator(), ['apply', '--auto-approve', '--continue-on-error']);
+    expect(more.code).toBe(1);
+    expect(more.stdout).toContain('Apply failed: 2 done (2 created), 1 failed, 0 not attempted');
+    expect(Object.keys((await lockOf(ws)).tasks)).toEqual(['f1', 'f3', 'f4']);
+  });
+
+  it('--verify plans again afterwards; a task deleted outside titan is created again', async () => {
+    const ws = createWorkspace();
+    await applied(ws, emulator(), [classicTask('v1'), classicTask('v2')]);
+    const gone = (await lockOf(ws)).tasks.v1?.id as string;
+    emulator().remote.deleteTask(gone);
+    const result = await titan(ws, emulator(), ['apply', '--auto-approve', '--verify']);
+    expect(result.code, describeRun(result)).toBe(0);
+    expect(result.stdout).toContain('1 done (1 created)');
+    expect(result.stdout).toContain('Verified: a new plan has no changes.');
+    const now = (await lockOf(ws)).tasks.v1?.id;
+    expect(now).not.toBe(gone);
+    expect((await liveTasks(emulator())).some((t) => t.id === now)).toBe(true);
+  });
+
+  it('on a terminal, asks before applying and applies nothing without "y"', async () => {
+    const ws = createWorkspace();
+    ws.writeManifests([classicTask('asked')]);
+    const writes = writeCount(emulator());
+    const no = await applyInProcess(ws, emulator(), { autoApprove: false }, undefined, async () => 'n');
+    expect(no.code).toBe(4);
+    expect(no.output).toContain('Not applied.');
+    expect(writeCount(emulator())).toBe(writes);
+    const questions: string[] = [];
+    const yes = await applyInProcess(ws, emulator(), { autoApprove: false }, undefined, async (question) => {
+      questions.push(question);
+      return 'y';
+    });
+    expect(yes.code, yes.output).toBe(0);
+    expect(questions).toEqual(['Apply these changes? Only "y" or "yes" applies them. (y/N) ']);
+    expect(yes.output).toContain('+ create asked');
   });
 });

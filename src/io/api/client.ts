@@ -33,6 +33,11 @@ const DEFAULT_TIMEOUT_MS = 30_000;
 const DEFAULT_MAX_ATTEMPTS = 6;
 const DEFAULT_MAX_RETRY_WAIT_MS = 120_000;
 const DEFAULT_PAGE_SIZE = 100;
+/**
+ * The task listing asks for large pages: the service clamps `limit` to its maximum page size silently (A2) and the
+ * pager follows the size it answers with, so listing N tasks costs ⌈N / max page size⌉ requests, not ⌈N / 100⌉.
+ */
+const TASK_LIST_PAGE_SIZE = 1000;
 const EXPORT_ACCEPT: Record<ExportFormat, string> = {
   json: 'application/json',
   ndjson: 'application/x-ndjson',
@@ -117,7 +122,7 @@ class HttpTaskServiceClient implements TaskServiceClient {
 
   async listAllTasks(options: ListTasksOptions = {}): Promise<LiveTask[]> {
     const items = await readAllPages((offset, limit) => this.listPage('/tasks', { limit, offset }), {
-      pageSize: options.pageSize ?? DEFAULT_PAGE_SIZE,
+      pageSize: options.pageSize ?? TASK_LIST_PAGE_SIZE,
       path: '/api/v1/tasks',
       strict: true,
     });

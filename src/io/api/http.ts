@@ -153,6 +153,7 @@ export class Transport {
         elapsedMs: this.config.now() - started,
       };
       if ('failure' in result) {
+        this.pacer.settle();
         const delay = this.retryDelay(
           attempt,
           waitedMs,

@@ -15,6 +15,8 @@ export class RatePacer {
   private peakRemaining = 0;
   private blockedUntil = 0;
   private nextSlot = 0;
+  /** Requests booked whose answers have not arrived: an answer's budget does not count them yet. */
+  private inFlight = 0;
 
   constructor(
     private readonly now: () => number,
@@ -32,16 +34,25 @@ export class RatePacer {
     }
     // Count the request against the last known budget so concurrent callers see it shrink before answers arrive.
     if (this.remaining !== undefined) this.remaining -= 1;
+    this.inFlight += 1;
     return start - t;
+  }
+
+  /** A booked request ended without an answer (network failure, timeout): it no longer spends budget. */
+  settle(): void {
+    this.inFlight = Math.max(0, this.inFlight - 1);
   }
 
   /** Learns the budget from an answer's headers; a 429 blocks everyone until the reset it announces. */
   observe(status: number, headers: Headers): void {
+    this.settle();
     const limit = positiveInt(headers.get('x-ratelimit-limit'));
     if (limit !== undefined && limit > 0) this.limit = limit;
     const remaining = positiveInt(headers.get('x-ratelimit-remaining'));
     if (remaining !== undefined) {
-      this.remaining = remaining;
+      // The service answered before it saw the requests still in flight; they will spend the budget too.
+      // (Taking its figure as is let a burst of concurrent requests overrun the budget into a 429.)
+      this.remaining = remaining - this.inFlight;
       this.peakRemaining = Math.max(this.peakRemaining, remaining);
     }
     if (status !== 429) return;

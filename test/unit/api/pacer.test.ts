@@ -32,6 +32,27 @@ describe('rate pacing from X-RateLimit headers', () => {
     expect(waits).toEqual([0, 0, 0, 0, 1000, 2000]);
   });
 
+  it('keeps counting requests still in flight when an earlier answer reports the budget', () => {
+    const now = 1_000_000;
+    const pacer = new RatePacer(() => now);
+    pacer.observe(200, budget(120, 20)); // a burst of 20: low mark 4
+    const burst = Array.from({ length: 15 }, () => pacer.reserve());
+    expect(burst.every((wait) => wait === 0)).toBe(true);
+    // The first answer was counted before the 14 others reached the service: 19 left for it, 5 in truth.
+    pacer.observe(200, budget(120, 19));
+    expect([pacer.reserve(), pacer.reserve(), pacer.reserve(), pacer.reserve()]).toEqual([0, 0, 500, 1000]);
+  });
+
+  it('forgets a request that ended without an answer', () => {
+    const now = 1_000_000;
+    const pacer = new RatePacer(() => now);
+    pacer.observe(200, budget(120, 20));
+    Array.from({ length: 10 }, () => pacer.reserve());
+    for (let i = 0; i < 9; i++) pacer.settle(); // network failures: the service never counted them
+    pacer.observe(200, budget(120, 19));
+    expect(pacer.reserve()).toBe(0);
+  });
+
   it('measures "low" against the burst capacity it has seen, not only the per-minute limit', () => {
     const now = 1_000_000;
     const pacer = new RatePacer(() => now);
