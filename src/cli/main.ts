@@ -12,11 +12,27 @@ declare const TITAN_VERSION: string;
 export async function main(argv: string[], io: ProcessIO): Promise<number> {
   const parser: Argv<GlobalOptions> = yargs(argv)
     .scriptName('titan')
-    .usage('titan <command> [options]\n\nTitan scraping tasks as code: validate, plan and apply Task Service tasks from YAML manifests.')
-    .option('api-url', { type: 'string', describe: 'Task Service origin (default: $TITAN_API_URL); the token comes only from $TITAN_TOKEN' })
-    .option('local', { type: 'boolean', default: false, describe: 'Use an embedded emulator whose data lives in .titan/local/ of the workspace' })
-    .option('color', { type: 'boolean', describe: 'Colour output (default: on TTYs unless NO_COLOR is set); --no-color turns it off' })
-    .option('debug', { type: 'boolean', default: false, describe: 'Trace HTTP requests (never the token) and show internal stack traces' })
+    .usage(
+      'titan <command> [options]\n\nTitan scraping tasks as code: validate, plan and apply Task Service tasks from YAML manifests.',
+    )
+    .option('api-url', {
+      type: 'string',
+      describe: 'Task Service origin (default: $TITAN_API_URL); the token comes only from $TITAN_TOKEN',
+    })
+    .option('local', {
+      type: 'boolean',
+      default: false,
+      describe: 'Use an embedded emulator whose data lives in .titan/local/ of the workspace',
+    })
+    .option('color', {
+      type: 'boolean',
+      describe: 'Colour output (default: on TTYs unless NO_COLOR is set); --no-color turns it off',
+    })
+    .option('debug', {
+      type: 'boolean',
+      default: false,
+      describe: 'Trace HTTP requests (never the token) and show internal stack traces',
+    })
     .strict()
     .demandCommand(1, 'Name a command (see titan --help).')
     .recommendCommands()
@@ -62,6 +78,10 @@ function reportError(error: unknown, io: ProcessIO, debug: boolean): number {
   }
   const message = error instanceof Error ? error.message : String(error);
   io.stderr.write(`Internal error: ${message}\n`);
-  io.stderr.write(debug && error instanceof Error && error.stack ? `${error.stack}\n` : 'Run again with --debug for details, and please report it.\n');
+  io.stderr.write(
+    debug && error instanceof Error && error.stack
+      ? `${error.stack}\n`
+      : 'Run again with --debug for details, and please report it.\n',
+  );
   return ExitCode.operational;
 }

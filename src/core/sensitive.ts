@@ -16,7 +16,10 @@ export const isSensitivePath = (pointer: string, paths: readonly string[]): bool
   paths.some((p) => pointer === p || pointer.startsWith(`${p}/`));
 
 function setAtPointer(root: JsonValue, pointer: string, value: JsonValue): void {
-  const tokens = pointer.split('/').slice(1).map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const tokens = pointer
+    .split('/')
+    .slice(1)
+    .map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
   let node: JsonValue | undefined = root;
   for (const [i, token] of tokens.entries()) {
     const last = i === tokens.length - 1;

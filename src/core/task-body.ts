@@ -16,15 +16,17 @@ export function specFromBody(body: JsonObject): TaskSpec {
   return spec as unknown as TaskSpec;
 }
 
-const SUMMARY_KEYS = new Set(['id', 'name', 'status', 'execution_type', 'schedule', 'created_at', 'updated_at']);
+/** Every full task has at least one of these (classic: urls/objective, modular: action_type, multi-step: plan). */
+const DEFINING_FIELDS = ['urls', 'objective', 'output_schema', 'action_type', 'execution_plan'] as const;
 
 /**
- * A live task from a list item or a `GET /tasks/:id` body. An item carrying only the summary fields of A2 is a
- * summary: its `spec` stays undefined so callers know a full read is needed before diffing it.
+ * A live task from a list item or a `GET /tasks/:id` body. An item without any defining field is a summary
+ * (A2), whatever other keys it carries: its `spec` stays undefined so callers know a full read is needed.
  */
 export function liveTaskFromBody(body: JsonObject): LiveTask {
-  const isSummary = Object.keys(body).every((key) => SUMMARY_KEYS.has(key));
-  const str = (key: string): string | undefined => (typeof body[key] === 'string' ? (body[key] as string) : undefined);
+  const isSummary = DEFINING_FIELDS.every((field) => body[field] === undefined || body[field] === null);
+  const str = (key: string): string | undefined =>
+    typeof body[key] === 'string' ? (body[key] as string) : undefined;
   const task: LiveTask = {
     id: String(body.id ?? ''),
     status: str('status') ?? 'active',

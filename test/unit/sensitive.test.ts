@@ -19,7 +19,9 @@ describe('sensitive values', () => {
   it('gives the same digest whatever the secret is, and a different one when other fields change', () => {
     const other = { ...spec, payload: { ...spec.payload, api_key: 'rotated' } };
     expect(digestSpec(other, ['/payload/api_key'])).toBe(digestSpec(spec, ['/payload/api_key']));
-    expect(digestSpec({ ...spec, name: 'x' }, ['/payload/api_key'])).not.toBe(digestSpec(spec, ['/payload/api_key']));
+    expect(digestSpec({ ...spec, name: 'x' }, ['/payload/api_key'])).not.toBe(
+      digestSpec(spec, ['/payload/api_key']),
+    );
   });
 
   it('treats children of a sensitive path as sensitive', () => {

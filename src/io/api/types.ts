@@ -7,13 +7,7 @@ import type { JsonObject } from '../../core/json.js';
 import type { LiveTask, TaskSpec } from '../../core/model.js';
 
 export type ExecutionStatus =
-  | 'queued'
-  | 'running'
-  | 'paused'
-  | 'completed'
-  | 'completed_with_errors'
-  | 'failed'
-  | 'cancelled';
+  'queued' | 'running' | 'paused' | 'completed' | 'completed_with_errors' | 'failed' | 'cancelled';
 
 export const TERMINAL_EXECUTION_STATUSES: readonly ExecutionStatus[] = [
   'completed',
@@ -117,7 +111,11 @@ export interface TaskServiceClient {
   downloadResultsCsv(executionId: string, sink: Writable): Promise<number>;
   listExecutionDatasets(executionId: string): Promise<Dataset[]>;
   listMedia(executionId: string): Promise<MediaItem[]>;
-  downloadMedia(executionId: string, mediaId: string, sink: Writable): Promise<{ bytes: number; contentType: string }>;
+  downloadMedia(
+    executionId: string,
+    mediaId: string,
+    sink: Writable,
+  ): Promise<{ bytes: number; contentType: string }>;
 
   // templates
   listTemplates(): Promise<Template[]>;
