@@ -194,7 +194,6 @@ export async function startEmulator({
       }
       // When writes were answered (harness clock, as `performance.now()` in `runNode`): splits an apply into
       // start-up + planning, the writes, and what follows them.
-      if (process.env.BENCH_TRACE) console.error(entries.map((e) => `${(e.at).toFixed(0)} ${e.method} ${e.status}`).join("\n"));
       const writes = entries.filter((entry) => entry.method !== 'GET');
       return {
         total: entries.length,

@@ -112,7 +112,7 @@ export function evaluateTargets(results) {
   }
   for (const row of results.rate ?? []) {
     add(
-      `apply ${row.creates} creates at ${row.rpm}/min: share of allowed throughput`,
+      `apply ${row.creates} creates at ${row.rpm}/min: share of allowed throughput (writes only: ${row.writesShare ?? '-'})`,
       row.throughputShare,
       '≥ 0.9',
       row.throughputShare === undefined ? undefined : row.throughputShare >= 0.9,
@@ -252,6 +252,7 @@ export function renderReport(results, targets, file) {
       'wall ms',
       'floor ms',
       'share of allowed',
+      'writes only',
       'requests',
       '429s',
       'failed',
@@ -264,6 +265,7 @@ export function renderReport(results, targets, file) {
       row.wallMs,
       row.floorMs,
       row.throughputShare,
+      row.writesShare,
       row.requests,
       row.rateLimited,
       row.failedChanges,

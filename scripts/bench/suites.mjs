@@ -185,6 +185,9 @@ export async function rateSuite({ creates, rpm, latency = 0 }) {
   row.burst = burstOf(rpm);
   row.floorMs = round((Math.max(0, accepted - row.burst) / (rpm / 60)) * 1000);
   row.throughputShare = row.floorMs > 0 ? round(row.floorMs / row.wallMs, 3) : undefined;
+  // The same share from the first write to the last: what pacing achieves, without start-up and planning.
+  row.writesShare =
+    row.floorMs > 0 && row.phasesMs ? round(row.floorMs / Math.max(1, row.phasesMs.writes), 3) : undefined;
   row.rateLimitedShare = round(row.rateLimited / row.requests, 4);
   row.liveTasks = [result.liveTasks];
   row.failedChanges = creates - result.liveTasks;

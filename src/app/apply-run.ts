@@ -148,7 +148,7 @@ const notAttempted = (change: PlannedChange): ChangeResult => ({
 
 function resultBase(change: PlannedChange): Omit<ChangeResult, 'status'> {
   const base: Omit<ChangeResult, 'status'> = { action: change.action, key: change.key };
-  if (change.fromKey !== undefined) base.fromKey = change.fromKey;
+  if (change.from_key !== undefined) base.fromKey = change.from_key;
   if (change.id !== undefined) base.id = change.id;
   return base;
 }
@@ -184,12 +184,12 @@ async function applyChange(
   switch (change.action) {
     case 'create': {
       const task = desiredOf(change, input);
-      return creator.create(task, plannedEntry(task, options), change.fromKey);
+      return creator.create(task, plannedEntry(task, options), change.from_key);
     }
     case 'replace': {
       const task = desiredOf(change, input);
-      if (change.id !== undefined) await deleteTask(change.key, change.id, deps, change.fromKey);
-      return creator.create(task, plannedEntry(task, options), change.fromKey);
+      if (change.id !== undefined) await deleteTask(change.key, change.id, deps, change.from_key);
+      return creator.create(task, plannedEntry(task, options), change.from_key);
     }
     case 'delete': {
       if (change.id === undefined || !needsApiWrite(change)) {
@@ -205,7 +205,7 @@ async function applyChange(
       if (live === undefined)
         throw new Error(`the task to adopt (${change.id ?? 'no id'}) is not in the listing`);
       const entry = { ...plannedEntry(task, options), id: live.id, updated_at: live.updated_at };
-      await session.record(withRename({ set: { [change.key]: entry } }, change.key, change.fromKey));
+      await session.record(withRename({ set: { [change.key]: entry } }, change.key, change.from_key));
       return { id: live.id };
     }
     case 'update':
@@ -215,18 +215,18 @@ async function applyChange(
       if (id === undefined) throw new Error(`${change.action} of ${change.key} has no task id`);
       const entry = plannedEntry(task, options);
       if (!needsApiWrite(change)) {
-        const current = lockEntryOf(session, change.fromKey ?? change.key, id);
+        const current = lockEntryOf(session, change.from_key ?? change.key, id);
         const updatedAt = input.live.get(id)?.updated_at ?? current?.updated_at ?? '';
         await session.record(
           withRename(
             { set: { [change.key]: { ...entry, id, updated_at: updatedAt } } },
             change.key,
-            change.fromKey,
+            change.from_key,
           ),
         );
         return { id };
       }
-      await updateTask(change.key, id, task, entry, deps, change.fromKey);
+      await updateTask(change.key, id, task, entry, deps, change.from_key);
       return { id };
     }
     case 'noop':

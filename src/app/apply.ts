@@ -104,7 +104,7 @@ function savedPlanRequest(deps: ApplyDeps, saved: Plan) {
     paths: saved.manifests.paths.map((p) => path.resolve(deps.workspace.root, p)),
     targets: saved.options.targets,
     replace: saved.options.replace,
-    allowMassDelete: saved.options.allowMassDelete,
+    allowMassDelete: saved.options.allow_mass_delete,
   };
 }
 

@@ -1,12 +1,19 @@
 /**
  * `titan drift`: read-only report of managed tasks changed outside titan (their live spec differs from what titan
- * last applied, and from the manifest) or gone from the service. Exit 2 when there is any, 0 otherwise. It reads
+ * last applied, and from the manifest), gone from the service, or whose sensitive values differ from the manifest's
+ * (the lock keeps no secret to compare with; see render/drift.ts). Exit 2 when there is any, 0 otherwise. It reads
  * exactly what `titan plan` reads and never writes anything.
  */
 import type { Writable } from 'node:stream';
 import { ExitCode, ExitWith } from '../core/errors.js';
 import type { Plan } from '../core/plan/model.js';
-import { driftReportOf, renderDriftJson, renderDriftText, type DriftReport } from '../render/drift.js';
+import {
+  driftReportOf,
+  hasDrift,
+  renderDriftJson,
+  renderDriftText,
+  type DriftReport,
+} from '../render/drift.js';
 import {
   InvalidManifestsError,
   preparePlan,
@@ -49,6 +56,6 @@ export async function runDrift(
   output.stdout.write(
     options.format === 'json' ? renderDriftJson(report) : renderDriftText(report, { color: output.color }),
   );
-  if (report.drifted.length > 0 || report.vanished.length > 0) throw new ExitWith(ExitCode.changes);
+  if (hasDrift(report)) throw new ExitWith(ExitCode.changes);
   return report;
 }

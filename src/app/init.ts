@@ -53,23 +53,19 @@ export function renderInitFiles(templates: InitTemplates, schemaRef: string): In
 }
 
 /**
- * The schema reference for a manifest at `manifestPath`: a path relative to the manifest, so that it keeps
- * working for everyone who clones the workspace when titan is installed in the workspace's `node_modules`
- * (`../node_modules/titan/schemas/manifest.schema.json`). When the two only share the file-system root, the
- * absolute path is no less portable and easier to read.
+ * The schema reference for a manifest at `manifestPath` in the workspace `workspaceRoot`: relative to the manifest
+ * when the schema lives inside the workspace (typically `node_modules/titan/schemas/`, so it works in every clone
+ * after `npm install`), else absolute — a relative path leaving the workspace would only work where the
+ * folders happen to sit the same way.
  */
-export function schemaRefFor(manifestPath: string, schemaPath: string): string {
-  const from = path.dirname(path.resolve(manifestPath));
-  const to = path.resolve(schemaPath);
-  const relative = path.relative(from, to);
-  const sharesOnlyRoot =
-    path.parse(to).root !== path.parse(from).root || firstSegment(from) !== firstSegment(to);
-  const ref = sharesOnlyRoot || path.isAbsolute(relative) ? to : relative;
+export function schemaRefFor(manifestPath: string, schemaPath: string, workspaceRoot: string): string {
+  const schema = path.resolve(schemaPath);
+  const inWorkspace = path.relative(path.resolve(workspaceRoot), schema);
+  const insideWorkspace =
+    inWorkspace !== '' && inWorkspace.split(path.sep)[0] !== '..' && !path.isAbsolute(inWorkspace);
+  const ref = insideWorkspace ? path.relative(path.dirname(path.resolve(manifestPath)), schema) : schema;
   return ref.split(path.sep).join('/');
 }
-
-const firstSegment = (absolute: string): string | undefined =>
-  absolute.slice(path.parse(absolute).root.length).split(path.sep)[0];
 
 /** `.gitignore` content that ignores `.titan/`, or undefined when the existing one already does. */
 export function gitignoreWithStateDir(existing: string | undefined): string | undefined {
@@ -104,7 +100,7 @@ export async function writeInitWorkspace(options: InitOptions): Promise<InitResu
   const root = path.resolve(options.dir);
   const templates = await readInitTemplates(options.packageRoot);
   const manifestPath = path.join(root, INIT_TARGETS.manifest);
-  const schemaRef = schemaRefFor(manifestPath, path.join(options.packageRoot, INIT_SOURCES.schema));
+  const schemaRef = schemaRefFor(manifestPath, path.join(options.packageRoot, INIT_SOURCES.schema), root);
   const files = renderInitFiles(templates, schemaRef);
 
   const existing = files.filter((file) => existsSync(path.join(root, file.path))).map((file) => file.path);

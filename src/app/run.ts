@@ -11,7 +11,7 @@ import type { Execution, ExportFormat } from '../io/api/types.js';
 import { renderJson, formatBytes, renderUrlProgress } from '../render/runtime.js';
 import type { RuntimeContext } from './runtime/context.js';
 import { ExecutionEndedError, WaitInterruptedError, WaitTimeoutError } from './runtime/errors.js';
-import { formatForFile, streamToFile } from './runtime/export.js';
+import { checkWritableFile, FileWriteError, formatForFile, streamToFile } from './runtime/export.js';
 import { waitForExecution } from './runtime/poll.js';
 import { createProgressReporter } from './runtime/progress.js';
 import { resolveTask, type ResolvedTask, type TaskRef } from './runtime/resolve.js';
@@ -38,7 +38,7 @@ export interface RunOptions extends FollowOptions {
 
 /** `titan run KEY | --task-id ID …` */
 export async function runManagedTask(ctx: RuntimeContext, options: RunOptions): Promise<void> {
-  checkFollowOptions(options);
+  await checkFollowOptions(ctx, options);
   const payload = options.secretPayloadFile
     ? await readSecretPayload(options.secretPayloadFile, ctx.cwd)
     : undefined;
@@ -61,17 +61,19 @@ export async function watchExecution(
   executionId: string,
   options: FollowOptions,
 ): Promise<void> {
-  checkFollowOptions(options);
+  await checkFollowOptions(ctx, options);
   await followExecution(ctx, await getExecutionOrExplain(ctx, executionId), options);
 }
 
-function checkFollowOptions(options: FollowOptions): void {
+/** Everything that can be checked before an execution is started or waited for. */
+async function checkFollowOptions(ctx: RuntimeContext, options: FollowOptions): Promise<void> {
   if (options.format !== undefined && options.exportFile === undefined) {
     throw new InvalidInputError('--format chooses the export format: add --export FILE.');
   }
   if (options.timeoutMs !== undefined && options.timeoutMs <= 0) {
     throw new InvalidInputError('--timeout must be longer than zero.');
   }
+  if (options.exportFile !== undefined) await checkWritableFile(options.exportFile, ctx.cwd, '--export');
 }
 
 async function startExecution(
@@ -173,7 +175,7 @@ async function finishExecution(
   if (hasData && options.exportFile !== undefined) {
     await exportFinished(
       ctx,
-      execution.id,
+      execution,
       options.exportFile,
       options.format ?? formatForFile(options.exportFile),
     );
@@ -215,13 +217,23 @@ async function finishExecution(
 
 async function exportFinished(
   ctx: RuntimeContext,
-  executionId: string,
+  execution: Execution,
   file: string,
   format: ExportFormat,
 ): Promise<void> {
-  const bytes = await streamToFile(file, ctx.cwd, (sink) =>
-    ctx.client.exportResults(executionId, format, sink),
-  );
+  const executionId = execution.id;
+  let bytes: number;
+  try {
+    bytes = await streamToFile(file, ctx.cwd, (sink) => ctx.client.exportResults(executionId, format, sink));
+  } catch (error) {
+    // The execution is done and its results are kept on the service: say so, and how to fetch them again.
+    const reason = error instanceof FileWriteError ? error.reason : (error as Error).message;
+    throw new OperationalError(
+      `Execution ${executionId} ${execution.status.replace(/_/g, ' ')}, but its results could not be ` +
+        `exported to ${file}: ${reason}.`,
+      `Export them again with: ${ctx.commandLine(`results export ${executionId} -o FILE`)}`,
+    );
+  }
   if (ctx.json) return;
   const records = await ctx.client.getResults(executionId).then(
     (meta) => `${meta.record_count} record${meta.record_count === 1 ? '' : 's'}, `,

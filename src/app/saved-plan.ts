@@ -62,7 +62,7 @@ function changeProblem(saved: PlannedChange, now: PlannedChange | undefined): st
   if (now === undefined) return `${saved.key}: the planned ${saved.action} is no longer needed`;
   if (now.action !== saved.action)
     return `${saved.key}: planned ${saved.action}, but it now needs ${now.action}`;
-  if (now.id !== saved.id || now.fromKey !== saved.fromKey) return `${saved.key}: now acts on another task`;
+  if (now.id !== saved.id || now.from_key !== saved.from_key) return `${saved.key}: now acts on another task`;
   if (!deepEqual(now.after, saved.after) || now.protect !== saved.protect) {
     return `${saved.key}: its manifest changed since the plan was made`;
   }

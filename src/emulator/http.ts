@@ -1,6 +1,7 @@
 /** The small HTTP toolkit the emulator's routes use: replies, errors, JSON bodies, routing by pattern. */
 import type { IncomingMessage } from 'node:http';
 import type { JsonObject, JsonValue } from '../core/json.js';
+import type { ListMeta } from './types.js';
 
 /** A reply the server sends (or, for injected faults, does not). */
 export type Reply =
@@ -149,19 +150,22 @@ function parseIntParam(query: URLSearchParams, name: string, min: number): numbe
   return Number(raw);
 }
 
-/** A list answer in the configured shape (titan-api.md A2). */
+/** A list answer in the configured shape and with the configured paging metadata (titan-api.md A2). */
 export function listReply(
   items: JsonValue[],
   page: { total: number; limit: number; offset: number },
   shape: 'array' | 'object',
+  meta: ListMeta,
 ): Reply {
-  if (shape === 'object') return ok({ items, total: page.total });
+  const hasMore = page.offset + items.length < page.total;
+  const loose: JsonObject = {};
+  if (meta === 'total') loose.total = page.total;
+  if (meta === 'total' || meta === 'has-more') loose.has_more = hasMore;
+  if (shape === 'object') {
+    return ok(meta === 'pagination' ? { items, total: page.total } : { items, ...loose });
+  }
+  if (meta !== 'pagination') return ok(items, 200, loose);
   return ok(items, 200, {
-    pagination: {
-      total: page.total,
-      limit: page.limit,
-      offset: page.offset,
-      has_more: page.offset + items.length < page.total,
-    },
+    pagination: { total: page.total, limit: page.limit, offset: page.offset, has_more: hasMore },
   });
 }

@@ -7,7 +7,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { createStampClock } from './clock.js';
 import { createPreviewQuota, createRateLimiter } from './limits.js';
 import { resolveOptions } from './options.js';
-import { createPersistence, readSnapshot, type Persistence } from './persist.js';
+import { createPersistence, readChangeLog, readSnapshot, type Persistence } from './persist.js';
 import { buildRoutes } from './routes.js';
 import { Scheduler } from './scheduler.js';
 import { createSchemaChecker } from './schema-check.js';
@@ -25,11 +25,12 @@ export type {
   EmulatorOptions,
   EmulatorStats,
   EmulatorToken,
+  ListMeta,
   ListPageInfo,
   RemoteControl,
   TemplateDefinition,
 } from './types.js';
-export { ALL_SCOPES } from './types.js';
+export { ALL_SCOPES, CREATE_STATUSES, LIST_META } from './types.js';
 
 export async function createEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const resolved = resolveOptions(options);
@@ -42,16 +43,19 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
   const stats = createStatsRecorder();
 
   let persistence: Persistence | undefined;
-  const store = new Store(createStampClock(resolved.now), () => persistence?.markDirty());
+  const store = new Store(createStampClock(resolved.now), (change) => persistence?.record(change));
   if (resolved.dataDir !== undefined) {
     const snapshot = await readSnapshot(resolved.dataDir);
     if (snapshot) store.load(snapshot);
-    persistence = await createPersistence(
-      resolved.dataDir,
-      () => store.snapshot(),
-      stats.stateWritten,
-      reportError,
-    );
+    const logged = await readChangeLog(resolved.dataDir, snapshot?.log ?? 0);
+    for (const change of logged.changes) store.replay(change);
+    persistence = await createPersistence(resolved.dataDir, {
+      takeSnapshot: () => store.snapshot(),
+      generation: logged.lastGeneration + 1,
+      dirty: logged.changes.length > 0,
+      onWrite: stats.stateWritten,
+      onError: reportError,
+    });
   }
 
   const templates = new TemplateRegistry([...BUILTIN_TEMPLATES, ...(resolved.templates ?? [])]);
@@ -90,7 +94,15 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
   });
   const rateLimiter =
     resolved.rateLimit > 0 ? createRateLimiter(resolved.rateLimit, resolved.now) : undefined;
-  const handle = createRequestHandler({ routes, options: resolved, stats, rateLimiter, hanging, log });
+  const handle = createRequestHandler({
+    routes,
+    options: resolved,
+    stats,
+    rateLimiter,
+    hanging,
+    log,
+    commit: () => persistence?.commit(),
+  });
   const server = createServer((request, response) => {
     handle(request, response).catch((error: Error) => {
       reportError(error);
@@ -122,7 +134,7 @@ export async function createEmulator(options: EmulatorOptions = {}): Promise<Emu
     await closed;
     scheduler?.close();
     await worker.close();
-    await persistence?.flush();
+    await persistence?.close();
   };
 
   return {

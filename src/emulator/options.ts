@@ -1,7 +1,8 @@
 /** Emulator options with every default filled in, checked once at start. */
 import { randomBytes } from 'node:crypto';
 import { InvalidInputError } from '../core/errors.js';
-import { ALL_SCOPES, type EmulatorOptions, type EmulatorToken } from './types.js';
+import { templateProblems } from './templates.js';
+import { ALL_SCOPES, CREATE_STATUSES, LIST_META, type EmulatorOptions, type EmulatorToken } from './types.js';
 
 export type ResolvedOptions = Required<
   Omit<EmulatorOptions, 'dataDir' | 'onListPage' | 'log' | 'templates' | 'tokens'>
@@ -24,10 +25,12 @@ export function resolveOptions(options: EmulatorOptions): ResolvedOptions {
     tokens,
     generatedToken,
     listShape: options.listShape ?? 'array',
+    listMeta: options.listMeta ?? 'pagination',
     listItems: options.listItems ?? 'full',
     listDeleted: options.listDeleted ?? false,
     maxPageSize: options.maxPageSize ?? 100,
     updateMethod: options.updateMethod ?? 'both',
+    createStatus: options.createStatus ?? 201,
     allowUnknownFields: options.allowUnknownFields ?? false,
     rateLimit: options.rateLimit ?? 0,
     retryAfter: options.retryAfter ?? false,
@@ -46,6 +49,7 @@ export function resolveOptions(options: EmulatorOptions): ResolvedOptions {
     random: options.random ?? Math.random,
     templates: options.templates,
     previewQuota: options.previewQuota ?? 20,
+    editDuringList: options.editDuringList ?? 0,
     onListPage: options.onListPage,
   };
   checkOptions(resolved);
@@ -69,12 +73,18 @@ function checkOptions(o: ResolvedOptions): void {
   integer('urlDurationMs', o.urlDurationMs, 0);
   integer('recordsPerUrl', o.recordsPerUrl, 0);
   integer('previewQuota', o.previewQuota, 0);
+  integer('editDuringList', o.editDuringList, 0);
   share('faultRate', o.faultRate);
   share('throttleRate', o.throttleRate);
   share('dropAfterCommit', o.dropAfterCommit);
   share('hangRate', o.hangRate);
   if (!['array', 'object'].includes(o.listShape)) problems.push('listShape must be array or object');
   if (!['full', 'summary'].includes(o.listItems)) problems.push('listItems must be full or summary');
+  if (!(LIST_META as readonly string[]).includes(o.listMeta))
+    problems.push(`listMeta must be one of ${LIST_META.join(', ')}`);
+  if (!(CREATE_STATUSES as readonly number[]).includes(o.createStatus))
+    problems.push(`createStatus must be one of ${CREATE_STATUSES.join(', ')}`);
+  if (o.templates !== undefined) problems.push(...templateProblems(o.templates).map((p) => `templates${p}`));
   if (!['patch', 'put', 'both'].includes(o.updateMethod))
     problems.push('updateMethod must be patch, put or both');
   for (const { token } of o.tokens) {

@@ -43,6 +43,7 @@ const DATA_READ = ['data:read'];
 export function buildRoutes(deps: RouteDeps): Route[] {
   const { service, store, options } = deps;
   let listRequests = 0;
+  const remoteEdits = remoteEditsDuringLists(options.editDuringList, deps.remote);
   const updateVerb = (method: 'patch' | 'put') => (context: RequestContext) => {
     if (options.updateMethod !== 'both' && options.updateMethod !== method) {
       throw new HttpError(
@@ -61,7 +62,7 @@ export function buildRoutes(deps: RouteDeps): Route[] {
     const page = parsePaging(context.query, options.maxPageSize);
     const all = store.queryExecutions({ taskId, status });
     const items = all.slice(page.offset, page.offset + page.limit).map((e) => service.executionView(e));
-    return listReply(items, { ...page, total: all.length }, options.listShape);
+    return listReply(items, { ...page, total: all.length }, options.listShape, options.listMeta);
   };
   const finishedExecution = (context: RequestContext): ExecutionRecord => {
     const execution = service.getExecution(param(context, 'id'));
@@ -71,17 +72,20 @@ export function buildRoutes(deps: RouteDeps): Route[] {
 
   return [
     // tasks
-    route('POST', '/api/v1/tasks', TASKS_WRITE, (c) => ok(service.taskView(service.createTask(c.body)), 201)),
+    route('POST', '/api/v1/tasks', TASKS_WRITE, (c) =>
+      ok(service.taskView(service.createTask(c.body)), options.createStatus),
+    ),
     route('GET', '/api/v1/tasks', TASKS_READ, async (c) => {
       const status = enumParam(c.query, 'status', TASK_STATUSES);
       const sort = (enumParam(c.query, 'sort', TASK_SORTS) ?? 'created_at') as TaskSort;
       const page = parsePaging(c.query, options.maxPageSize);
+      remoteEdits.beforePage(page.offset);
       await options.onListPage?.({ index: listRequests++, ...page }, deps.remote);
       const all = store.queryTasks({ sort, status, includeDeleted: options.listDeleted });
       const items = all
         .slice(page.offset, page.offset + page.limit)
         .map((t) => service.taskView(t, options.listItems));
-      return listReply(items, { ...page, total: all.length }, options.listShape);
+      return listReply(items, { ...page, total: all.length }, options.listShape, options.listMeta);
     }),
     route('GET', '/api/v1/tasks/:id', TASKS_READ, (c) =>
       ok(service.taskView(service.getTask(param(c, 'id')))),
@@ -93,7 +97,7 @@ export function buildRoutes(deps: RouteDeps): Route[] {
       return ok({ id: task.id, status: task.status });
     }),
     route('POST', '/api/v1/tasks/:id/run', [...TASKS_WRITE, ...EXEC_WRITE], (c) =>
-      ok(service.executionView(service.createExecution(param(c, 'id'), c.body)), 201),
+      ok(service.executionView(service.createExecution(param(c, 'id'), c.body)), options.createStatus),
     ),
     route('GET', '/api/v1/tasks/:id/executions', EXEC_READ, (c) => {
       service.getTask(param(c, 'id'));
@@ -111,7 +115,8 @@ export function buildRoutes(deps: RouteDeps): Route[] {
       if (taskId === undefined) throw badRequest('task_id: is required');
       if (typeof taskId !== 'string' || taskId === '')
         throw badRequest('task_id: must be a non-empty string');
-      return ok(service.executionView(service.createExecution(taskId, c.body, ['task_id'])), 201);
+      const execution = service.createExecution(taskId, c.body, ['task_id']);
+      return ok(service.executionView(execution), options.createStatus);
     }),
     route('GET', '/api/v1/executions', EXEC_READ, (c) =>
       executionList(c, c.query.get('task_id') ?? undefined),
@@ -187,6 +192,33 @@ export function buildRoutes(deps: RouteDeps): Route[] {
       });
     }),
   ];
+}
+
+/**
+ * `editDuringList`: the first `reads` task-list reads that go past their first page see a task created by someone
+ * else before their next page. A read starts with the request for offset 0.
+ */
+function remoteEditsDuringLists(reads: number, remote: RemoteControl): { beforePage(offset: number): void } {
+  let edited = 0;
+  let readEdited = true; // nothing to edit before a read has started
+  return {
+    beforePage(offset) {
+      if (offset === 0) {
+        readEdited = false;
+        return;
+      }
+      if (readEdited || edited >= reads) return;
+      readEdited = true;
+      edited += 1;
+      remote.createTask({
+        name: `Remote edit ${edited}`,
+        urls: ['https://example.com/remote-edit'],
+        objective: 'Created by someone else while a list was read',
+        output_schema: { type: 'object', properties: { title: { type: 'string' } } },
+        execution_type: 'single',
+      });
+    },
+  };
 }
 
 function param(context: RequestContext, name: string): string {

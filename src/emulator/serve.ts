@@ -2,9 +2,18 @@
  * `titan emulator`: turns command-line flags into emulator options (pure, with clear errors), starts the server,
  * prints one line with its URL, and serves until told to stop.
  */
+import { readFile } from 'node:fs/promises';
 import { InvalidInputError, OperationalError } from '../core/errors.js';
 import { createEmulator } from './index.js';
-import { ALL_SCOPES, type EmulatorOptions, type EmulatorToken } from './types.js';
+import { templateProblems } from './templates.js';
+import {
+  ALL_SCOPES,
+  CREATE_STATUSES,
+  LIST_META,
+  type EmulatorOptions,
+  type EmulatorToken,
+  type TemplateDefinition,
+} from './types.js';
 
 /** The flags as yargs hands them over (numbers as strings, so bad values get a precise message). */
 export interface EmulatorFlags {
@@ -14,9 +23,11 @@ export interface EmulatorFlags {
   token?: string[];
   listShape?: string;
   listItems?: string;
+  listMeta?: string;
   listDeleted?: boolean;
   maxPageSize?: string;
   updateMethod?: string;
+  createStatus?: string;
   allowUnknownFields?: boolean;
   rateLimit?: string;
   retryAfter?: boolean;
@@ -29,6 +40,8 @@ export interface EmulatorFlags {
   urlDuration?: string;
   recordsPerUrl?: string;
   previewQuota?: string;
+  templates?: string;
+  editDuringList?: string;
   scheduler?: boolean;
   quiet?: boolean;
 }
@@ -55,8 +68,12 @@ export function parseEmulatorFlags(flags: EmulatorFlags): EmulatorOptions {
   if (listShape) options.listShape = listShape;
   const listItems = choiceFlag('--list-items', flags.listItems, ['full', 'summary'] as const);
   if (listItems) options.listItems = listItems;
+  const listMeta = choiceFlag('--list-meta', flags.listMeta, LIST_META);
+  if (listMeta) options.listMeta = listMeta;
   const updateMethod = choiceFlag('--update-method', flags.updateMethod, ['patch', 'put', 'both'] as const);
   if (updateMethod) options.updateMethod = updateMethod;
+  const createStatus = choiceFlag('--create-status', flags.createStatus, ['200', '201', '202'] as const);
+  if (createStatus) options.createStatus = Number(createStatus) as (typeof CREATE_STATUSES)[number];
   const numbers: [keyof EmulatorOptions, string, string | undefined, number][] = [
     ['maxPageSize', '--max-page-size', flags.maxPageSize, 1],
     ['rateLimit', '--rate-limit', flags.rateLimit, 0],
@@ -65,6 +82,7 @@ export function parseEmulatorFlags(flags: EmulatorFlags): EmulatorOptions {
     ['urlDurationMs', '--url-duration', flags.urlDuration, 0],
     ['recordsPerUrl', '--records-per-url', flags.recordsPerUrl, 0],
     ['previewQuota', '--preview-quota', flags.previewQuota, 0],
+    ['editDuringList', '--edit-during-list', flags.editDuringList, 0],
   ];
   for (const [key, name, raw, min] of numbers) {
     const value = integerFlag(name, raw, min);
@@ -116,9 +134,8 @@ function integerFlag(
   const text = String(raw).trim();
   const value = Number(text);
   if (!/^\d+$/.test(text) || value < min || value > max) {
-    throw new InvalidInputError(
-      `${name} must be a whole number from ${min} to ${max === Number.MAX_SAFE_INTEGER ? 'up' : max}, not "${text}".`,
-    );
+    const range = max === Number.MAX_SAFE_INTEGER ? `of at least ${min}` : `from ${min} to ${max}`;
+    throw new InvalidInputError(`${name} must be a whole number ${range}, not "${text}".`);
   }
   return value;
 }
@@ -152,9 +169,34 @@ export interface ServeIO {
   stopRequested: Promise<unknown>;
 }
 
+/** `--templates FILE`: a JSON array of templates added to the built-ins, checked with every problem named. */
+export async function readTemplatesFile(file: string): Promise<TemplateDefinition[]> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new InvalidInputError(`--templates: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}).`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new InvalidInputError(`--templates: ${file} is not valid JSON (${(error as Error).message}).`);
+  }
+  const problems = templateProblems(value);
+  if (problems.length > 0) {
+    throw new InvalidInputError(
+      `--templates: ${file} is not a usable list of templates:\n${problems.map((p) => `  ${file}${p}`).join('\n')}`,
+      'Each template needs slug, name and action_type (search, crawl, scrape, api_call); description, id and defaults are optional.',
+    );
+  }
+  return value as TemplateDefinition[]; // checked by templateProblems
+}
+
 /** Starts the emulator, prints where it listens, serves until a stop is requested, then closes cleanly. */
 export async function serveEmulator(flags: EmulatorFlags, io: ServeIO): Promise<void> {
   const options = parseEmulatorFlags(flags);
+  if (flags.templates !== undefined) options.templates = await readTemplatesFile(flags.templates);
   options.log = (line) => io.stderr.write(`${line}\n`);
   let emulator;
   try {

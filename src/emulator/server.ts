@@ -1,6 +1,6 @@
 /**
  * The request pipeline: count → inject faults (hang, latency, 5xx, throttling) → route → authenticate →
- * rate-limit → authorise → handle → answer (or commit and drop the connection). Every answer is an envelope
+ * rate-limit → authorise → handle → log the changes → answer (or drop the connection after committing). Every answer is an envelope
  * except raw exports and media.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -18,6 +18,8 @@ export interface PipelineDeps {
   /** Sockets of requests left hanging on purpose, destroyed on close. */
   hanging: Set<Socket>;
   log: ((line: string) => void) | undefined;
+  /** Makes the changes a request made durable (the change log); called before its answer goes out. */
+  commit: () => void;
 }
 
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -53,6 +55,7 @@ export function createRequestHandler(deps: PipelineDeps) {
     } catch (error) {
       reply = errorReply(error);
     }
+    deps.commit();
 
     if (dropAfterCommit && reply.status < 400) {
       stats.fault('drops');

@@ -1,6 +1,6 @@
 /**
  * The emulator's state: tasks, executions and media records, with the indexes lists need. Synchronous and in
- * memory; `onChange` tells the persistence layer that a snapshot is due.
+ * memory; `onChange` hands every changed record to the persistence layer (its change log, then a snapshot).
  */
 import type { JsonObject } from '../core/json.js';
 import { microsFromIso, type StampClock } from './clock.js';
@@ -78,7 +78,12 @@ export interface Snapshot {
   tasks: TaskRecord[];
   executions: ExecutionRecord[];
   media: MediaRecord[];
+  /** The first change log generation this snapshot does not include (absent: replay every log). */
+  log?: number;
 }
+
+/** One change, as the change log records it: the whole record after the change (replaying it is idempotent). */
+export type StoreChange = { task: TaskRecord } | { execution: ExecutionRecord } | { media: MediaRecord };
 
 export class Store {
   private readonly tasks = new Map<string, TaskRecord>();
@@ -95,7 +100,7 @@ export class Store {
 
   constructor(
     private readonly clock: StampClock,
-    private readonly onChange: () => void,
+    private readonly onChange: (change: StoreChange) => void,
   ) {}
 
   load(snapshot: Snapshot): void {
@@ -107,6 +112,24 @@ export class Store {
     for (const execution of snapshot.executions)
       latest = Math.max(latest, microsFromIso(execution.updated_at));
     this.clock.advancePast(latest);
+  }
+
+  /** Applies a logged change over loaded state: the record replaces the one with its id, or is added. */
+  replay(change: StoreChange): void {
+    if ('task' in change) {
+      const existing = this.tasks.get(change.task.id);
+      if (existing) Object.assign(existing, change.task);
+      else this.indexTask(change.task);
+      this.taskVersion++;
+      this.clock.advancePast(change.task.updatedMicros);
+    } else if ('execution' in change) {
+      const existing = this.executions.get(change.execution.id);
+      if (existing) Object.assign(existing, change.execution);
+      else this.indexExecution(change.execution);
+      this.clock.advancePast(microsFromIso(change.execution.updated_at));
+    } else if (!this.media.has(change.media.id)) {
+      this.indexMedia(change.media);
+    }
   }
 
   snapshot(): Snapshot {
@@ -132,7 +155,7 @@ export class Store {
       updatedMicros: stamp.micros,
     };
     this.indexTask(task);
-    this.changed(true);
+    this.taskChanged(task);
     return task;
   }
 
@@ -174,7 +197,7 @@ export class Store {
 
   addExecution(execution: ExecutionRecord): void {
     this.indexExecution(execution);
-    this.changed(false);
+    this.onChange({ execution });
   }
 
   getExecution(id: string): ExecutionRecord | undefined {
@@ -184,7 +207,7 @@ export class Store {
   /** Marks an execution as written: stamps `updated_at`. */
   touchExecution(execution: ExecutionRecord): string {
     execution.updated_at = this.clock.stamp().iso;
-    this.changed(false);
+    this.onChange({ execution });
     return execution.updated_at;
   }
 
@@ -208,7 +231,7 @@ export class Store {
 
   addMedia(item: MediaRecord): void {
     this.indexMedia(item);
-    this.changed(false);
+    this.onChange({ media: item });
   }
 
   getMedia(id: string): MediaRecord | undefined {
@@ -227,12 +250,12 @@ export class Store {
     const stamp = this.clock.stamp();
     task.updated_at = stamp.iso;
     task.updatedMicros = stamp.micros;
-    this.changed(true);
+    this.taskChanged(task);
   }
 
-  private changed(tasks: boolean): void {
-    if (tasks) this.taskVersion++;
-    this.onChange();
+  private taskChanged(task: TaskRecord): void {
+    this.taskVersion++;
+    this.onChange({ task });
   }
 
   private indexTask(task: TaskRecord): void {

@@ -1,6 +1,7 @@
 /** Built-in templates (the slugs the Titan docs' examples use) and lookup by id or slug. */
 import { createHash } from 'node:crypto';
-import type { JsonObject } from '../core/json.js';
+import { isJsonObject, type JsonObject } from '../core/json.js';
+import { ACTION_TYPES } from '../core/model.js';
 import type { TemplateDefinition } from './types.js';
 
 export interface Template {
@@ -74,6 +75,54 @@ export const BUILTIN_TEMPLATES: readonly TemplateDefinition[] = [
 export function templateIdFor(slug: string): string {
   const hex = createHash('sha256').update(`titan-template:${slug}`).digest('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+const TEMPLATE_KEYS = ['id', 'slug', 'name', 'description', 'action_type', 'defaults'];
+/** Slugs and ids go into URL paths (`/templates/:id_or_slug`). */
+const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+
+/**
+ * What is wrong with extra template definitions (`--templates FILE`, the `templates` option), each problem as
+ * `[index].field: …`; empty when they are usable. Slugs and ids must not repeat a built-in or each other.
+ */
+export function templateProblems(value: unknown): string[] {
+  if (!Array.isArray(value)) return [': must be a JSON array of templates'];
+  const problems: string[] = [];
+  const slugs = new Set(BUILTIN_TEMPLATES.map((t) => t.slug));
+  const ids = new Set(BUILTIN_TEMPLATES.map((t) => t.id ?? templateIdFor(t.slug)));
+  value.forEach((item: unknown, index) => {
+    const at = `[${index}]`;
+    if (!isJsonObject(item)) {
+      problems.push(`${at}: must be an object with slug, name and action_type`);
+      return;
+    }
+    for (const key of Object.keys(item)) {
+      if (!TEMPLATE_KEYS.includes(key)) problems.push(`${at}.${key}: unknown field (known: ${TEMPLATE_KEYS.join(', ')})`);
+    }
+    const { id, slug, name, description, action_type: actionType, defaults } = item;
+    if (typeof slug !== 'string' || !SAFE_NAME.test(slug)) {
+      problems.push(`${at}.slug: must be a non-empty string of letters, digits, "-", "_" or "."`);
+    } else if (slugs.has(slug)) {
+      problems.push(`${at}.slug: "${slug}" is already a template`);
+    } else slugs.add(slug);
+    if (id !== undefined) {
+      if (typeof id !== 'string' || !SAFE_NAME.test(id)) {
+        problems.push(`${at}.id: must be a non-empty string of letters, digits, "-", "_" or "."`);
+      } else if (ids.has(id)) problems.push(`${at}.id: "${id}" is already a template`);
+      else ids.add(id);
+    } else if (typeof slug === 'string') ids.add(templateIdFor(slug));
+    if (typeof name !== 'string' || name.trim() === '') problems.push(`${at}.name: must be a non-empty string`);
+    if (description !== undefined && typeof description !== 'string')
+      problems.push(`${at}.description: must be a string`);
+    if (typeof actionType !== 'string' || !(ACTION_TYPES as readonly string[]).includes(actionType)) {
+      problems.push(`${at}.action_type: must be one of ${ACTION_TYPES.join(', ')}`);
+    }
+    if (defaults !== undefined && !isJsonObject(defaults)) problems.push(`${at}.defaults: must be an object`);
+    else if (defaults?.output_schema !== undefined && !isJsonObject(defaults.output_schema)) {
+      problems.push(`${at}.defaults.output_schema: must be a JSON Schema object`);
+    }
+  });
+  return problems;
 }
 
 export class TemplateRegistry {

@@ -25,6 +25,10 @@ export interface TemplateDefinition {
   defaults?: JsonObject;
 }
 
+export const LIST_META = ['pagination', 'total', 'has-more', 'none'] as const;
+export type ListMeta = (typeof LIST_META)[number];
+export const CREATE_STATUSES = [200, 201, 202] as const;
+
 /** Where a list request is, handed to `onListPage`. `index` counts `GET /api/v1/tasks` requests from 0. */
 export interface ListPageInfo {
   index: number;
@@ -55,6 +59,12 @@ export interface EmulatorOptions {
   tokens?: EmulatorToken[];
   /** `array` (default): `data` is the item array, `pagination` beside it; `object`: `data: {items, total}`. */
   listShape?: 'array' | 'object';
+  /**
+   * Paging metadata of list answers: `pagination` (default: a `pagination` object beside an array, `total` in an
+   * object), `total` (`total` and `has_more` beside the array or in the object), `has-more` (`has_more` only), or
+   * `none` (nothing: readers must stop on a short or empty page).
+   */
+  listMeta?: ListMeta;
   /** `full` (default) or `summary` list items for tasks. */
   listItems?: 'full' | 'summary';
   /** List soft-deleted tasks even without `status=deleted`. */
@@ -63,6 +73,8 @@ export interface EmulatorOptions {
   maxPageSize?: number;
   /** Which update verbs are accepted (default both); the other answers 405. */
   updateMethod?: 'patch' | 'put' | 'both';
+  /** Status of the answer to a creating POST (task create, run, execution trigger); default 201. */
+  createStatus?: 200 | 201 | 202;
   /** Ignore unknown top-level task fields instead of answering 400. */
   allowUnknownFields?: boolean;
   /** Requests per minute per token (0 = off, the default), with a burst allowance of 10 seconds' worth. */
@@ -99,6 +111,11 @@ export interface EmulatorOptions {
   templates?: TemplateDefinition[];
   /** Template previews per token per UTC day (default 20). */
   previewQuota?: number;
+  /**
+   * Remote edits during list reads: the first N task-list reads that go past their first page find a task created
+   * by "someone else" before their next page (their total moves). Default 0.
+   */
+  editDuringList?: number;
   /**
    * Test hook, awaited before each `GET /api/v1/tasks` page is computed: make remote edits between pages through
    * `remote` to exercise a client's handling of lists that change while it reads them.

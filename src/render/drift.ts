@@ -1,10 +1,15 @@
 /**
  * The drift report (`titan drift`): derived from a plan, rendered as text or JSON. Fields are shown from the
  * manifest's value to the live one — what changed outside titan. Pure.
+ *
+ * Drift is "live differs from what titan last applied", judged by the lock's digest. The lock keeps no secret, so
+ * for a sensitive value (from `${env:…}`) the manifest's real value stands in for the applied one: when the live
+ * value differs from it the task is reported under `sensitive` (and counts as drift), since titan cannot tell a
+ * change made outside titan from a secret changed in the environment since the last apply.
  */
 import { stableStringify, type JsonValue } from '../core/json.js';
 import type { Plan, PlannedChange } from '../core/plan/model.js';
-import { inlineValue, isBlockField, plural, sourceText, unifiedDiffLines } from './plan-shared.js';
+import { fieldView, inlineValue, plural, sourceText } from './plan-shared.js';
 
 export interface DriftedField {
   field: string;
@@ -20,20 +25,29 @@ export interface DriftReport {
   managed: number;
   drifted: { key: string; id: string; source?: string; fields: DriftedField[] }[];
   vanished: { key: string; id: string; source?: string }[];
+  /** Managed tasks (not otherwise drifted) whose sensitive values on the service differ from the manifest's. */
+  sensitive: { key: string; id: string; source?: string; paths: string[] }[];
 }
+
+/** Is there anything to report (exit 2)? */
+export const hasDrift = (report: DriftReport): boolean =>
+  report.drifted.length > 0 || report.vanished.length > 0 || report.sensitive.length > 0;
 
 /** `lockIds`: lock key → id, to name the id of a vanished task (a plan's recreate has no id of its own). */
 export function driftReportOf(plan: Plan, lockIds: Readonly<Record<string, string>>): DriftReport {
-  const report: DriftReport = { managed: plan.managed, drifted: [], vanished: [] };
+  const report: DriftReport = { managed: plan.managed, drifted: [], vanished: [], sensitive: [] };
   for (const change of plan.changes) {
     const source = sourceText(change);
     if (change.vanished) {
-      const id = change.id ?? lockIds[change.fromKey ?? change.key] ?? '';
+      const id = change.id ?? lockIds[change.from_key ?? change.key] ?? '';
       report.vanished.push(withSource({ key: change.key, id }, source));
     } else if (change.drift && change.id !== undefined) {
       report.drifted.push(
         withSource({ key: change.key, id: change.id, fields: driftedFields(change) }, source),
       );
+    } else if (change.id !== undefined && change.action !== 'adopt') {
+      const paths = change.fields.flatMap((field) => field.sensitive_changed ?? []);
+      if (paths.length > 0) report.sensitive.push(withSource({ key: change.key, id: change.id, paths }, source));
     }
   }
   return report;
@@ -75,9 +89,12 @@ export function renderDriftText(report: DriftReport, options: { color?: boolean 
         sensitive: field.sensitive,
         notes: [],
       };
-      if (isBlockField(asChange)) {
+      const view = fieldView(asChange, { creating: false });
+      if (view.kind === 'lines' || view.kind === 'diff') {
         lines.push(`    ${field.field} (manifest -> live)`);
-        for (const line of unifiedDiffLines(field.manifest, field.live)) lines.push(`      ${line}`);
+        for (const line of view.lines) lines.push(`      ${line}`);
+      } else if (view.kind === 'none') {
+        lines.push(`    ${field.field.padEnd(16)}a sensitive value differs (not shown)`);
       } else {
         lines.push(
           `    ${field.field.padEnd(16)}manifest ${inlineValue(field.manifest)} · live ${inlineValue(field.live)}`,
@@ -92,9 +109,16 @@ export function renderDriftText(report: DriftReport, options: { color?: boolean 
     );
     lines.push('    the managed task is gone from the service (deleted outside titan?)', '');
   }
+  for (const task of report.sensitive) {
+    lines.push(
+      `${paint('33;1', '? sensitive')} ${paint('1', task.key)} (${task.id})${task.source ? `  ${paint('2', task.source)}` : ''}`,
+    );
+    for (const path of task.paths) lines.push(`    ${path}: the live value differs from the manifest's (not shown)`);
+    lines.push('');
+  }
   if (report.managed === 0) {
     lines.push('No drift: titan manages no task here yet (titan.lock is empty or missing).');
-  } else if (report.drifted.length === 0 && report.vanished.length === 0) {
+  } else if (!hasDrift(report)) {
     lines.push(
       `No drift: ${plural(report.managed, 'managed task')} match${report.managed === 1 ? 'es' : ''} what titan last applied.`,
     );
@@ -102,7 +126,15 @@ export function renderDriftText(report: DriftReport, options: { color?: boolean 
     const parts = [];
     if (report.drifted.length > 0) parts.push(`${report.drifted.length} changed outside titan`);
     if (report.vanished.length > 0) parts.push(`${report.vanished.length} vanished`);
+    if (report.sensitive.length > 0) {
+      parts.push(`${report.sensitive.length} with sensitive values that differ from the manifest`);
+    }
     lines.push(`Drift: ${parts.join(', ')} (of ${plural(report.managed, 'managed task')}).`);
+    if (report.sensitive.length > 0) {
+      lines.push(
+        'titan.lock keeps no secret, so titan cannot tell whether a sensitive value was changed outside titan or in the environment since the last apply.',
+      );
+    }
     lines.push('Run titan plan to see what titan apply would do to restore the manifests.');
   }
   return `${lines.join('\n')}\n`;

@@ -1,31 +1,37 @@
 /**
  * The plan as a pull-request comment (GitHub-flavoured markdown). A reviewer sees first the summary, then what
  * will be destroyed and what breaks consumers, then one collapsed `<details>` block per change. A hidden marker
- * lets a workflow find and update its own comment. The comment stays under GitHub's 65,536-character limit by a
- * deterministic truncation that always keeps the summary and every destructive change. Pure.
+ * lets a workflow find and update its own comment.
+ *
+ * The comment stays under GitHub's 65,536-character limit by a deterministic truncation that always keeps the
+ * summary and names every destructive change: the list of destructive and breaking changes falls back to compact
+ * key-only lists when the full items do not fit (destructive first, then breaking), and the details blocks are
+ * kept in the same priority — destructive, breaking, then the rest — while they fit. Pure.
  *
  * Every user-supplied value is either HTML-escaped or inside a code fence longer than any backtick run it holds,
  * so a manifest cannot inject markup into the comment.
  */
-import type { JsonValue } from '../core/json.js';
+import { stableStringify, type JsonValue } from '../core/json.js';
 import {
   isBreaking,
   isDestructive,
   type FieldChange,
   type Plan,
   type PlannedChange,
+  type PlanRefusal,
 } from '../core/plan/model.js';
 import {
-  blockText,
+  deletedTaskRows,
   fieldSourceText,
+  fieldView,
   headline,
   inlineValue,
   isBlockField,
   plural,
+  refusalTags,
   renderFooterLines,
   renderSummaryLine,
   sourceText,
-  unifiedDiffLines,
   visibleChanges,
 } from './plan-shared.js';
 
@@ -35,67 +41,43 @@ export const PLAN_MARKER = '<!-- titan-plan -->';
 export const MARKDOWN_LIMIT = 65_000;
 /** One change's details never take more than this; longer diffs are cut with a note. */
 const BLOCK_LIMIT = 20_000;
+/** Room kept for the notices that say what was left out. */
+const NOTICE_ROOM = 400;
+/** A refusal message longer than this (many protected keys) is summarised: the keys are marked in the list. */
+const REFUSAL_MESSAGE_LIMIT = 400;
 
 export interface MarkdownRenderOptions {
-  /** Title under the marker (default "titan plan"). */
-  title?: string;
   /** Character budget (default `MARKDOWN_LIMIT`); tests use smaller ones. */
   limit?: number;
 }
 
 export function renderPlanMarkdown(plan: Plan, options: MarkdownRenderOptions = {}): string {
   const limit = options.limit ?? MARKDOWN_LIMIT;
+  const shown = visibleChanges(plan, true);
+  const tags = refusalTags(plan);
+  const top = topSection(plan);
   const footer = footerSection(plan);
-  const head = headSection(plan, limit - footer.length - 400);
-  const blocks = visibleChanges(plan, true).map((change) => ({ change, text: detailsBlock(change) }));
-  let budget = limit - head.length - footer.length - 400; // room for the truncation notice
-  const kept: string[] = [];
-  let omitted = 0;
-  for (const { change, text } of blocks) {
-    if (text.length <= budget) {
-      kept.push(text);
-      budget -= text.length;
-    } else if (isDestructive(change) && detailsBlock(change, true).length <= budget) {
-      // Destructive changes are all listed in the head; keep their block too, without the diff.
-      const compact = detailsBlock(change, true);
-      kept.push(compact);
-      budget -= compact.length;
-    } else omitted += 1;
-  }
+  let budget = limit - top.length - footer.length - NOTICE_ROOM;
+  const lists = listsSection(shown, tags, budget);
+  budget -= lists.length;
+  const details = detailsSection(shown, tags, budget);
   const notice =
-    omitted > 0
-      ? `\n> [!NOTE]\n> ${plural(omitted, 'more change')} not shown: a comment is limited to ${limit.toLocaleString('en-US')} characters. ` +
+    details.omitted > 0
+      ? `\n> [!NOTE]\n> ${plural(details.omitted, 'more change')} not shown in detail: a comment is limited to ${limit.toLocaleString('en-US')} characters. ` +
         'Run `titan plan` or `titan plan --format json` for the full plan.\n'
       : '';
-  const body = `${kept.join('')}${notice}`;
-  return `${head}${body}${body === '' ? footer.replace(/^\n/, '') : footer}`;
+  const body = `${lists}${details.text}${notice}`;
+  return `${top}${body}${body === '' ? footer.replace(/^\n/, '') : footer}`;
 }
 
-function headSection(plan: Plan, budget: number): string {
+function topSection(plan: Plan): string {
   const summary = escapeHtml(renderSummaryLine(plan)).replace(/[*`[\]\\]/g, '\\$&');
   const lines = [PLAN_MARKER, '### titan plan', '', `**${summary}**`, ''];
-  for (const refusal of plan.refusals) {
-    lines.push('> [!CAUTION]', `> **${escapeHtml(refusal.message)}**`, `> ${escapeHtml(refusal.hint)}`, '');
-  }
-  const shown = visibleChanges(plan, true);
-  const destructive = shown.filter(isDestructive);
-  const breaking = shown.filter((change) => !isDestructive(change) && isBreaking(change));
-  if (destructive.length > 0 || breaking.length > 0) {
-    const items = [
-      ...destructive.map(destructiveItem),
-      ...[...destructive, ...breaking].filter(isBreaking).map(breakingItem),
-    ];
-    lines.push('> [!WARNING]', '> **Destructive or breaking changes**', '>');
-    let used = lines.join('\n').length;
-    let cut = 0;
-    for (const item of items) {
-      if (used + item.length + 3 > budget) cut += 1;
-      else {
-        lines.push(`> ${item}`);
-        used += item.length + 3;
-      }
+  if (plan.refusals.length > 0) {
+    lines.push('> [!CAUTION]', '> **Refused: titan apply will not run this plan.**', '>');
+    for (const refusal of plan.refusals) {
+      lines.push(`> - **${escapeHtml(refusalMessage(refusal))}** ${escapeHtml(refusal.hint)}`);
     }
-    if (cut > 0) lines.push(`> - … and ${cut} more (the comment is too long to list them all)`);
     lines.push('');
   }
   if (plan.warnings.length > 0) {
@@ -104,10 +86,49 @@ function headSection(plan: Plan, budget: number): string {
   return `${lines.join('\n')}\n`;
 }
 
-function destructiveItem(change: PlannedChange): string {
+function refusalMessage(refusal: PlanRefusal): string {
+  if (refusal.message.length <= REFUSAL_MESSAGE_LIMIT) return refusal.message;
+  const what = refusal.reason === 'protected' ? 'blocked by protect' : 'needs --allow-mass-delete';
+  return `${plural(refusal.keys.length, 'task')} cannot be deleted or replaced: they are marked "${what}" below.`;
+}
+
+// ——— the list of destructive and breaking changes ———
+
+const LIST_HEAD = '> [!WARNING]\n> **Destructive or breaking changes**\n>\n';
+
+/**
+ * Every destructive and breaking change, one item each when they fit; else compact key-only lists, destructive
+ * ones claiming the room first. Only when even a key list cannot fit is the rest counted instead of named.
+ */
+function listsSection(shown: PlannedChange[], tags: Map<string, string[]>, budget: number): string {
+  const destructive = shown.filter(isDestructive);
+  const breaking = shown.filter(isBreaking);
+  if (destructive.length === 0 && breaking.length === 0) return '';
+  let room = budget - LIST_HEAD.length - 2;
+  const destructiveFull = joinLines(destructive.map((c) => destructiveItem(c, tags.get(c.key) ?? [])));
+  const breakingCompact = compactList(breakingGroups(breaking), Number.POSITIVE_INFINITY);
+  const destructivePart =
+    destructiveFull.length + breakingCompact.length <= room
+      ? destructiveFull
+      : compactList(destructiveGroups(destructive, tags), room);
+  room -= destructivePart.length;
+  const breakingFull = joinLines(breaking.map(breakingItem));
+  const breakingPart =
+    breakingFull.length <= room
+      ? breakingFull
+      : breakingCompact.length <= room
+        ? breakingCompact
+        : compactList(breakingGroups(breaking), room);
+  return `${LIST_HEAD}${destructivePart}${breakingPart}\n`;
+}
+
+const joinLines = (items: string[]): string => items.map((item) => `> ${item}\n`).join('');
+
+function destructiveItem(change: PlannedChange, blockedBy: string[]): string {
   const verb = change.action === 'replace' ? 'replace (delete, then create)' : 'delete';
   const where = sourceText(change);
-  return `- **${verb}** ${code(change.key)}${change.id ? ` (${code(change.id)})` : ''}${where ? ` · ${code(where)}` : ''}`;
+  const blocked = blockedBy.map((tag) => ` · **${escapeHtml(tag)}**`).join('');
+  return `- **${verb}** ${code(change.key)}${change.id ? ` (${code(change.id)})` : ''}${where ? ` · ${code(where)}` : ''}${blocked}`;
 }
 
 function breakingItem(change: PlannedChange): string {
@@ -128,12 +149,102 @@ function breakingItem(change: PlannedChange): string {
   return `- **breaking output_schema** in ${code(change.key)}${at}: ${reasons.map(escapeHtml).join('; ')}`;
 }
 
-function footerSection(plan: Plan): string {
-  const lines = renderFooterLines(plan).map(escapeHtml);
-  return lines.length > 0 ? `\n${lines.join('  \n')}\n` : '';
+interface KeyGroup {
+  label: string;
+  keys: string[];
 }
 
-function detailsBlock(change: PlannedChange, compact = false): string {
+/** Destructive keys grouped by what happens to them and what blocks it, in display order. */
+function destructiveGroups(changes: PlannedChange[], tags: Map<string, string[]>): KeyGroup[] {
+  const groups = new Map<string, KeyGroup>();
+  for (const change of changes) {
+    const verb = change.action === 'replace' ? 'replace' : 'delete';
+    const blocked = (tags.get(change.key) ?? []).map((tag) => ` · ${escapeHtml(tag)}`).join('');
+    const label = `**${verb}**${blocked}`;
+    const group = groups.get(label) ?? { label, keys: [] };
+    group.keys.push(change.key);
+    groups.set(label, group);
+  }
+  return [...groups.values()];
+}
+
+const breakingGroups = (changes: PlannedChange[]): KeyGroup[] =>
+  changes.length === 0 ? [] : [{ label: '**breaking output_schema**', keys: changes.map((c) => c.key) }];
+
+/**
+ * `> - **delete** (1000): `a`, `b`, …` lines within `room` characters; when even that is too long, the keys that
+ * fit and a count of the rest.
+ */
+function compactList(groups: KeyGroup[], room: number): string {
+  const full = groups.map((g) => `> - ${g.label} (${g.keys.length}): ${g.keys.map(shortCode).join(', ')}\n`);
+  if (full.join('').length <= room) return full.join('');
+  const reserve = 120;
+  let used = 0;
+  let left = 0;
+  const lines: string[] = [];
+  for (const group of groups) {
+    let line = `> - ${group.label} (${group.keys.length}): `;
+    let named = 0;
+    for (const key of group.keys) {
+      const item = `${named > 0 ? ', ' : ''}${shortCode(key)}`;
+      if (used + line.length + item.length + 1 > room - reserve) break;
+      line += item;
+      named += 1;
+    }
+    left += group.keys.length - named;
+    if (named > 0) {
+      lines.push(`${line}${named < group.keys.length ? ', …' : ''}\n`);
+      used += line.length + 4;
+    }
+  }
+  if (left > 0) {
+    lines.push(`> - … and ${left} more not named: the comment is too long; run \`titan plan\` for all of them\n`);
+  }
+  return lines.join('');
+}
+
+/** Keys are `[a-z0-9-]` (the manifest and lockfile schemas say so): plain backticks are safe and short. */
+const shortCode = (key: string): string => (/^[a-z0-9][a-z0-9-]*$/.test(key) ? `\`${key}\`` : code(key));
+
+// ——— one <details> block per change ———
+
+/**
+ * Details blocks in priority order while they fit; a destructive change too long for the room left keeps a block
+ * without its field diffs. A created output_schema already shown in a kept block is referenced, not repeated.
+ */
+function detailsSection(
+  shown: PlannedChange[],
+  tags: Map<string, string[]>,
+  budget: number,
+): { text: string; omitted: number } {
+  const schemasShown = new Map<string, string>();
+  let room = budget;
+  let omitted = 0;
+  const kept: string[] = [];
+  for (const change of shown) {
+    const schema = change.action === 'create' ? change.after?.output_schema : undefined;
+    const digest = schema === undefined ? undefined : stableStringify(schema);
+    const sameAs = digest === undefined ? undefined : schemasShown.get(digest);
+    const context = { blockedBy: tags.get(change.key) ?? [], sameAs };
+    let text = detailsBlock(change, context, false);
+    if (text.length > room && isDestructive(change)) text = detailsBlock(change, context, true);
+    if (text.length > room) {
+      omitted += 1;
+      continue;
+    }
+    kept.push(text);
+    room -= text.length;
+    if (digest !== undefined && sameAs === undefined) schemasShown.set(digest, change.key);
+  }
+  return { text: kept.join(''), omitted };
+}
+
+interface BlockContext {
+  blockedBy: string[];
+  sameAs: string | undefined;
+}
+
+function detailsBlock(change: PlannedChange, context: BlockContext, compact: boolean): string {
   const head = headline(change);
   const where = sourceText(change);
   const tags = [
@@ -142,15 +253,14 @@ function detailsBlock(change: PlannedChange, compact = false): string {
     change.drift ? 'drifted' : '',
     change.vanished ? 'vanished' : '',
     change.protect ? 'protected' : '',
+    ...context.blockedBy.map((tag) => `⛔ ${tag}`),
   ].filter(Boolean);
   const summary =
     `<code>${escapeHtml(`${head.symbol} ${head.verb}`)}</code> <b>${escapeHtml(head.subject)}</b>` +
     (head.id ? ` (<code>${escapeHtml(head.id)}</code>)` : '') +
     (tags.length > 0 ? ` · ${escapeHtml(tags.join(' · '))}` : '') +
     (where ? ` · <code>${escapeHtml(where)}</code>` : '');
-  const body = compact
-    ? ['_Details omitted to keep this comment within the size limit._']
-    : changeBody(change);
+  const body = changeBody(change, context, compact);
   let text = `<details><summary>${summary}</summary>\n\n${body.join('\n')}\n\n</details>\n`;
   if (text.length > BLOCK_LIMIT) {
     text = `${text.slice(0, BLOCK_LIMIT - 200).replace(/\n[^\n]*$/, '')}\n${closeFences(text.slice(0, BLOCK_LIMIT - 200))}\n_… cut: this change is too long for a comment; see \`titan plan\` for all of it._\n\n</details>\n`;
@@ -160,15 +270,39 @@ function detailsBlock(change: PlannedChange, compact = false): string {
 
 const fieldNames = (change: PlannedChange): string => change.fields.map((field) => field.field).join(', ');
 
-function changeBody(change: PlannedChange): string[] {
+function changeBody(change: PlannedChange, context: BlockContext, compact: boolean): string[] {
   const lines: string[] = [];
+  for (const reason of context.blockedBy) lines.push(`> ⛔ **${escapeHtml(blockedSentence(change, reason))}**`, '');
   for (const warning of change.warnings) lines.push(`> ⚠️ ${escapeHtml(warning)}`, '');
   if (change.action === 'adopt') {
     lines.push('An unmanaged live task equals the manifest: titan records its id (no API write).', '');
   }
-  if (change.action === 'delete') {
-    lines.push(`Task ${code(change.name)} will be deleted from the service.`, '');
+  if (change.action === 'delete' && !change.vanished) {
+    const verb = context.blockedBy.length > 0 ? 'would be deleted' : 'will be deleted';
+    lines.push(`Task ${code(change.name)} ${verb} from the service:`, '');
+    lines.push('| field | value |', '|---|---|');
+    for (const [label, text] of deletedTaskRows(change)) lines.push(`| ${escapeHtml(label)} | ${code(text)} |`);
+    lines.push('');
   }
+  if (compact) {
+    if (change.fields.length > 0) {
+      lines.push('_Field changes omitted to keep this comment within the size limit; see `titan plan`._');
+    }
+  } else lines.push(...fieldLines(change, context.sameAs));
+  if (lines.length === 0) lines.push('No field changes.');
+  while (lines[lines.length - 1] === '') lines.pop();
+  return lines;
+}
+
+function blockedSentence(change: PlannedChange, reason: string): string {
+  const verb = change.action === 'replace' ? 'replace' : 'delete';
+  return reason === 'blocked by protect'
+    ? `Blocked by protect: the task has protect: true, so titan will not ${verb} it and this plan is refused.`
+    : `Needs --allow-mass-delete: this plan deletes too many tasks to run without it, so it is refused.`;
+}
+
+function fieldLines(change: PlannedChange, sameAs: string | undefined): string[] {
+  const lines: string[] = [];
   const creating = change.action === 'create';
   const inline = change.fields.filter((field) => !isBlockField(field));
   if (inline.length > 0) {
@@ -190,28 +324,36 @@ function changeBody(change: PlannedChange): string[] {
     lines.push('');
   }
   for (const field of change.fields.filter(isBlockField)) {
-    lines.push(...blockField(field, creating, fieldSourceText(change, field)), '');
+    const same = field.field === 'output_schema' ? sameAs : undefined;
+    lines.push(...blockField(field, creating, fieldSourceText(change, field), same), '');
   }
-  if (lines.length === 0) lines.push('No field changes.');
-  while (lines[lines.length - 1] === '') lines.pop();
   return lines;
 }
 
-function blockField(field: FieldChange, creating: boolean, where: string | undefined): string[] {
+function blockField(
+  field: FieldChange,
+  creating: boolean,
+  where: string | undefined,
+  sameAs: string | undefined,
+): string[] {
   const verdict =
     field.compatibility === 'breaking'
       ? ` · ⚠️ **breaking**${where === undefined ? '' : ` · ${code(where)}`}`
       : field.compatibility === 'compatible'
         ? ' · compatible'
         : '';
+  const view = fieldView(field, sameAs === undefined ? { creating } : { creating, sameAs });
+  if (view.kind === 'same') return [`**${escapeHtml(field.field)}**: same as ${code(view.as)}`];
   const lines = [`**${escapeHtml(field.field)}**${verdict}`];
   if (field.notes.length > 0) lines.push('', ...field.notes.map((note) => `- ${escapeHtml(note)}`));
-  const body = creating
-    ? blockText(field.after).replace(/\n$/, '')
-    : unifiedDiffLines(field.before, field.after).join('\n');
-  const language = creating ? (typeof field.after === 'string' ? 'text' : 'json') : 'diff';
-  if (body !== '') lines.push('', ...fenced(body, language));
+  if (view.kind === 'block') lines.push('', ...fenced(view.text.replace(/\n$/, ''), view.language));
+  else if (view.kind === 'lines' || view.kind === 'diff') lines.push('', ...fenced(view.lines.join('\n'), 'diff'));
   return lines;
+}
+
+function footerSection(plan: Plan): string {
+  const lines = renderFooterLines(plan).map(escapeHtml);
+  return lines.length > 0 ? `\n${lines.join('  \n')}\n` : '';
 }
 
 const cellValue = (value: JsonValue | undefined): string => code(inlineValue(value));

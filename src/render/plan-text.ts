@@ -1,20 +1,20 @@
 /**
  * The plan for a terminal: one block per change (noops hidden), field diffs a person can read, warnings, then the
- * summary line. Pure; colour only when asked for. Refusals are not repeated here: the command reports them as its
- * error (stderr, exit 4).
+ * summary line and, when a safety guard refuses the plan, a `Refused:` block (the command also reports it on stderr
+ * and exits 4). Pure; colour only when asked for.
  */
 import type { JsonValue } from '../core/json.js';
 import type { ChangeAction, FieldChange, Plan, PlannedChange } from '../core/plan/model.js';
 import {
-  blockText,
+  deletedTaskRows,
   fieldSourceText,
+  fieldView,
   headline,
-  inlineValue,
-  isBlockField,
+  refusalTags,
   renderFooterLines,
   renderSummaryLine,
+  sameSchemaAs,
   sourceText,
-  unifiedDiffLines,
   visibleChanges,
 } from './plan-shared.js';
 
@@ -43,17 +43,32 @@ export function renderPlanText(plan: Plan, options: TextRenderOptions = {}): str
     ? (code, text) => `\u001b[${code}m${text}\u001b[0m`
     : (_code, text) => text;
   const out: string[] = [];
-  for (const change of visibleChanges(plan, false)) {
-    out.push(...renderChange(change, paint), '');
+  const changes = visibleChanges(plan, false);
+  const sameSchema = sameSchemaAs(changes);
+  const tags = refusalTags(plan);
+  for (const change of changes) {
+    out.push(...renderChange(change, paint, sameSchema.get(change), tags.get(change.key) ?? []), '');
   }
   if (plan.warnings.length > 0) {
     out.push(paint('33', 'Warnings:'), ...plan.warnings.map((w) => `  ! ${w}`), '');
   }
-  out.push(paint('1', renderSummaryLine(plan)), ...renderFooterLines(plan));
+  out.push(paint('1', renderSummaryLine(plan)));
+  if (plan.refusals.length > 0) {
+    out.push(
+      paint('31;1', 'Refused: titan apply will not run this plan (titan plan exits 4).'),
+      ...plan.refusals.map((refusal) => `  ${paint('31', '✗')} ${refusal.message}`),
+    );
+  }
+  out.push(...renderFooterLines(plan));
   return `${out.join('\n')}\n`;
 }
 
-function renderChange(change: PlannedChange, paint: Paint): string[] {
+function renderChange(
+  change: PlannedChange,
+  paint: Paint,
+  sameSchemaAs: string | undefined,
+  blockedBy: string[],
+): string[] {
   const head = headline(change);
   const color = ACTION_COLOR[change.action];
   let title = `${paint(`${color};1`, `${head.symbol} ${head.verb}`)} ${paint('1', head.subject)}`;
@@ -69,6 +84,7 @@ function renderChange(change: PlannedChange, paint: Paint): string[] {
     .filter(Boolean)
     .join(', ');
   if (flags) lines.push(`${FIELD_INDENT}${paint('2', `[${flags}]`)}`);
+  for (const reason of blockedBy) lines.push(`${FIELD_INDENT}${paint('31;1', `✗ refused: ${reason}`)}`);
   for (const warning of change.warnings) lines.push(`${FIELD_INDENT}${paint('33', `! ${warning}`)}`);
   if (change.action === 'adopt') {
     lines.push(
@@ -76,14 +92,21 @@ function renderChange(change: PlannedChange, paint: Paint): string[] {
     );
   }
   if (change.action === 'delete' && !change.vanished) {
-    lines.push(`${FIELD_INDENT}${pad('name')}${JSON.stringify(change.name)}`);
+    for (const [label, text] of deletedTaskRows(change)) lines.push(`${FIELD_INDENT}${pad(label)}${text}`);
   }
-  for (const field of change.fields) lines.push(...renderField(field, change, paint));
+  for (const field of change.fields) {
+    const sameAs = field.field === 'output_schema' ? sameSchemaAs : undefined;
+    lines.push(...renderField(field, change, paint, sameAs));
+  }
   return lines;
 }
 
-function renderField(field: FieldChange, change: PlannedChange, paint: Paint): string[] {
-  const lines: string[] = [];
+function renderField(
+  field: FieldChange,
+  change: PlannedChange,
+  paint: Paint,
+  sameAs: string | undefined,
+): string[] {
   const creating = change.action === 'create';
   const label = `${FIELD_INDENT}${pad(field.field)}`;
   // A breaking change names the line to look at: where the manifest writes the field.
@@ -92,29 +115,26 @@ function renderField(field: FieldChange, change: PlannedChange, paint: Paint): s
     field.compatibility === 'breaking'
       ? `${paint('31;1', 'BREAKING')}${where === undefined ? '' : `  ${paint('2', where)}`}`
       : undefined;
-  if (!isBlockField(field)) {
-    const value = creating
-      ? inlineValue(field.after)
-      : `${inlineValue(field.before)} -> ${inlineValue(field.after)}`;
-    lines.push(`${label}${value}${verdict ? `  ${verdict}` : ''}`);
-  } else {
+  const view = fieldView(field, sameAs === undefined ? { creating } : { creating, sameAs });
+  const lines: string[] = [];
+  if (view.kind === 'inline') lines.push(`${label}${view.text}${verdict ? `  ${verdict}` : ''}`);
+  else if (view.kind === 'same') lines.push(`${label}same as ${view.as}`);
+  else {
     lines.push(`${label}${verdict ?? (creating ? '' : changeWord(field.before, field.after))}`.trimEnd());
   }
   for (const note of field.notes)
     lines.push(`${FIELD_INDENT}${' '.repeat(NAME_WIDTH)}${noteColor(note, paint)}`);
-  if (isBlockField(field)) lines.push(...blockLines(field, creating, paint));
+  if (view.kind === 'block') {
+    lines.push(
+      ...view.text
+        .replace(/\n$/, '')
+        .split('\n')
+        .map((line) => `${BLOCK_INDENT}${line}`),
+    );
+  } else if (view.kind === 'lines' || view.kind === 'diff') {
+    lines.push(...view.lines.map((line) => `${BLOCK_INDENT}${colorDiffLine(line, paint)}`));
+  }
   return lines;
-}
-
-function blockLines(field: FieldChange, creating: boolean, paint: Paint): string[] {
-  if (creating)
-    return blockText(field.after)
-      .replace(/\n$/, '')
-      .split('\n')
-      .map((line) => `${BLOCK_INDENT}${line}`);
-  return unifiedDiffLines(field.before, field.after).map(
-    (line) => `${BLOCK_INDENT}${colorDiffLine(line, paint)}`,
-  );
 }
 
 const changeWord = (before: JsonValue | undefined, after: JsonValue | undefined): string =>

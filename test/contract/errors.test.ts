@@ -9,11 +9,11 @@ import {
   NotFoundError,
   UnauthorizedError,
 } from '../../src/io/api/errors.js';
-import { apiCallSpec, classicSpec, clientFor, planSpec, routeCount, startEmulator } from './harness.js';
+import { apiCallSpec, classicSpec, clientFor, planSpec, routeCount, contractEmulator } from './harness.js';
 
 let emulator: Emulator;
 beforeAll(async () => {
-  emulator = await startEmulator({
+  emulator = await contractEmulator({
     tokens: [
       { token: 'full-access-token', scopes: [...ALL_SCOPES] },
       { token: 'read-only-token', scopes: ['tasks:read'] },

@@ -8,7 +8,7 @@ import { createBodyFromSpec } from '../../src/core/task-body.js';
 import type { Emulator, EmulatorOptions } from '../../src/emulator/index.js';
 import { AmbiguousWriteError, NetworkError, ServerError, TimeoutError } from '../../src/io/api/errors.js';
 import { createClient } from '../../src/io/api/client.js';
-import { apiCallSpec, classicSpec, clientFor, refusingOrigin, routeCount, startEmulator } from './harness.js';
+import { apiCallSpec, classicSpec, clientFor, refusingOrigin, routeCount, contractEmulator } from './harness.js';
 
 let emulator: Emulator | undefined;
 afterEach(async () => {
@@ -16,7 +16,7 @@ afterEach(async () => {
   emulator = undefined;
 });
 const start = async (options: EmulatorOptions): Promise<Emulator> =>
-  (emulator = await startEmulator(options));
+  (emulator = await contractEmulator(options));
 
 /** A reproducible random source (mulberry32), so fault patterns are the same on every run. */
 function seededRandom(seed: number): () => number {

@@ -1,11 +1,13 @@
 /** Shared set-up of the contract suite: an emulator on a free port and a client pointed at it over real HTTP. */
 import { createClient } from '../../src/io/api/client.js';
 import type { ClientOptions, TaskServiceClient } from '../../src/io/api/types.js';
-import { createEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator/index.js';
+import type { Emulator, EmulatorOptions } from '../../src/emulator/index.js';
 import type { TaskSpec } from '../../src/core/model.js';
+import { startEmulator } from '../helpers/emulator.js';
 
-export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
-  return createEmulator({ quiet: true, scheduler: false, queueDelayMs: 20, urlDurationMs: 20, ...options });
+/** The contract suite's emulator: no scheduler (nothing runs unasked) and a fast worker. */
+export function contractEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  return startEmulator({ scheduler: false, queueDelayMs: 20, urlDurationMs: 20, ...options });
 }
 
 export function clientFor(emulator: Emulator, options: Partial<ClientOptions> = {}): TaskServiceClient {

@@ -13,7 +13,7 @@ import {
   type Execution,
   type TaskServiceClient,
 } from '../../src/io/api/types.js';
-import { clientFor, routeCount, startEmulator } from './harness.js';
+import { clientFor, routeCount, contractEmulator } from './harness.js';
 
 const photoSpec: TaskSpec = {
   name: 'Products with photos',
@@ -66,7 +66,7 @@ describe('a run from start to exported results', () => {
   let execution: Execution;
 
   beforeAll(async () => {
-    emulator = await startEmulator({ recordsPerUrl: 2 });
+    emulator = await contractEmulator({ recordsPerUrl: 2 });
     client = clientFor(emulator);
     taskId = (await client.createTask(photoSpec)).id;
     const started = await client.runTask(taskId);
@@ -144,7 +144,7 @@ describe('a run from start to exported results', () => {
 
 describe('large exports', () => {
   it('pipe into a slow sink with backpressure, chunk by chunk, ending with every byte', async () => {
-    const emulator = await startEmulator({ recordsPerUrl: 3000, urlDurationMs: 1 });
+    const emulator = await contractEmulator({ recordsPerUrl: 3000, urlDurationMs: 1 });
     try {
       const client = clientFor(emulator);
       const task = await client.createTask({
@@ -164,7 +164,7 @@ describe('large exports', () => {
   });
 
   it('a failing sink surfaces its own error, not a network error', async () => {
-    const emulator = await startEmulator({ urlDurationMs: 1 });
+    const emulator = await contractEmulator({ urlDurationMs: 1 });
     try {
       const client = clientFor(emulator);
       const task = await client.createTask(photoSpec);
@@ -183,7 +183,7 @@ describe('execution control', () => {
   let emulator: Emulator;
   let client: TaskServiceClient;
   beforeAll(async () => {
-    emulator = await startEmulator({ queueDelayMs: 60_000 });
+    emulator = await contractEmulator({ queueDelayMs: 60_000 });
     client = clientFor(emulator);
   });
   afterAll(() => emulator.close());
@@ -204,7 +204,7 @@ describe('templates', () => {
   let emulator: Emulator;
   let client: TaskServiceClient;
   beforeAll(async () => {
-    emulator = await startEmulator({ previewQuota: 1 });
+    emulator = await contractEmulator({ previewQuota: 1 });
     client = clientFor(emulator);
   });
   afterAll(() => emulator.close());
@@ -227,5 +227,12 @@ describe('templates', () => {
     await expect(spent).rejects.toThrow(RateLimitedError);
     await expect(spent).rejects.toMatchObject({ quota: 'preview_limit_exceeded', status: 429 });
     expect(routeCount(emulator, 'POST /api/v1/templates/:id/preview')).toBe(2);
+  });
+
+  it('goes on at once with other requests after the quota is spent (its reset is next midnight)', async () => {
+    await expect(client.previewTemplate('product-page')).rejects.toMatchObject({ quota: 'preview_limit_exceeded' });
+    // Before, the quota's reset held every later request of the client until midnight: this test timed out.
+    expect((await client.listTemplates()).length).toBeGreaterThanOrEqual(3);
+    expect((await client.getTemplate('product-page')).slug).toBe('product-page');
   });
 });

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALL_SCOPES, type Emulator } from '../../src/emulator/index.js';
 import { createClient } from '../../src/io/api/client.js';
 import type { ClientOptions, TaskServiceClient } from '../../src/io/api/types.js';
-import { classicSpec, refusingOrigin, startEmulator } from './harness.js';
+import { classicSpec, refusingOrigin, contractEmulator } from './harness.js';
 
 const TOKEN = 'titan-SECRET-7f3a9c1e-do-not-print';
 const WRONG_TOKEN = 'titan-WRONG-55aa77bb-do-not-print';
@@ -47,9 +47,9 @@ beforeAll(async () => {
     { token: TOKEN, scopes: [...ALL_SCOPES] },
     { token: READER_TOKEN, scopes: ['tasks:read'] },
   ];
-  emulator = await startEmulator({ tokens });
-  hanging = await startEmulator({ tokens, hangRate: 1 });
-  dropping = await startEmulator({ tokens, dropAfterCommit: 1 });
+  emulator = await contractEmulator({ tokens });
+  hanging = await contractEmulator({ tokens, hangRate: 1 });
+  dropping = await contractEmulator({ tokens, dropAfterCommit: 1 });
 });
 afterAll(async () => {
   await Promise.all([emulator.close(), hanging.close(), dropping.close()]);

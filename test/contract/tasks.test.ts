@@ -9,7 +9,7 @@ import type { TaskSpec } from '../../src/core/model.js';
 import type { Emulator } from '../../src/emulator/index.js';
 import { NotFoundError } from '../../src/io/api/errors.js';
 import type { TaskServiceClient } from '../../src/io/api/types.js';
-import { apiCallSpec, classicSpec, clientFor, planSpec, routeCount, startEmulator } from './harness.js';
+import { apiCallSpec, classicSpec, clientFor, planSpec, routeCount, contractEmulator } from './harness.js';
 
 const shapes = ['array', 'object'] as const;
 const itemKinds = ['full', 'summary'] as const;
@@ -75,7 +75,7 @@ describe.each(combinations)(
     let client: TaskServiceClient;
 
     beforeAll(async () => {
-      emulator = await startEmulator({
+      emulator = await contractEmulator({
         listShape: variant.shape,
         listItems: variant.items,
         listDeleted: variant.deleted,
@@ -125,3 +125,24 @@ describe.each(combinations)(
     });
   },
 );
+
+describe.each([200, 201, 202] as const)('a service that answers creates with %i', (createStatus) => {
+  let emulator: Emulator;
+  let client: TaskServiceClient;
+  beforeAll(async () => {
+    emulator = await contractEmulator({ createStatus });
+    client = clientFor(emulator);
+  });
+  afterAll(() => emulator.close());
+
+  it('creates tasks and starts executions through the client all the same', async () => {
+    const created = await client.createTask(classicSpec('Created'));
+    await expectRemoteEquals(client, created.id, classicSpec('Created'));
+    const run = await client.runTask(created.id);
+    expect(run).toMatchObject({ task_id: created.id, status: 'queued' });
+    const triggered = await client.createExecution(created.id);
+    expect(triggered.id).not.toBe(run.id);
+    expect((await client.getExecution(triggered.id)).task_id).toBe(created.id);
+    expect(emulator.stats().byStatus[String(createStatus)]).toBeGreaterThanOrEqual(3);
+  });
+});

@@ -3,9 +3,10 @@
  * purpose: the emulator these tests start runs in the test process and must keep answering while titan runs.
  */
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { afterAll } from 'vitest';
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
 export const TITAN_BIN = path.join(REPO_ROOT, 'dist/titan.js');
@@ -63,3 +64,19 @@ export function copyExample(name: string, target?: string): string {
 /** Explains a failed expectation on an exit code with the command's output. */
 export const describeRun = (result: CliResult): string =>
   `exit ${result.code}\n--- stdout\n${result.stdout}\n--- stderr\n${result.stderr}`;
+
+/**
+ * A maker of temporary folders that are all removed after the last test of the calling file (call it at the top
+ * level of a test file or `describe`), so test runs leave nothing behind in the temp folder.
+ */
+export function useTempDirs(): (prefix: string) => string {
+  const made: string[] = [];
+  afterAll(() => {
+    for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+  return (prefix) => {
+    const dir = mkdtempSync(path.join(tmpdir(), prefix));
+    made.push(dir);
+    return dir;
+  };
+}

@@ -5,8 +5,9 @@
 import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { makeTempDir, WORKFLOW_PATH } from '../unit/workflow/workflow.js';
-import { REPO_ROOT, cleanEnv, describeRun, runCommand, runTitan } from './examples-cli.js';
+import { schemaRefFor } from '../../src/app/init.js';
+import { WORKFLOW_PATH } from '../unit/workflow/workflow.js';
+import { REPO_ROOT, cleanEnv, describeRun, runCommand, runTitan, useTempDirs } from './examples-cli.js';
 
 const MANIFEST = 'tasks/first-task.yaml';
 const WORKFLOW = '.github/workflows/titan.yml';
@@ -20,6 +21,8 @@ function schemaTarget(manifestFile: string): string {
 }
 
 describe('titan init', () => {
+  const makeTempDir = useTempDirs();
+
   it('creates a workspace that validates, plans and applies with --local', async () => {
     const parent = makeTempDir('titan-init-');
     const result = await runTitan(['init', 'scraping'], { cwd: parent });
@@ -84,5 +87,26 @@ describe('titan init', () => {
     expect(first).toBe('# yaml-language-server: $schema=../node_modules/titan/schemas/manifest.schema.json');
     const validate = await runTitan(['validate'], { cwd: dir });
     expect(validate.code, describeRun(validate)).toBe(0);
+  });
+});
+
+describe('the schema line titan init writes', () => {
+  const manifest = '/home/ana/shop/tasks/first-task.yaml';
+
+  it('is relative when the schema lives inside the workspace (its node_modules)', () => {
+    expect(
+      schemaRefFor(
+        manifest,
+        '/home/ana/shop/node_modules/titan/schemas/manifest.schema.json',
+        '/home/ana/shop',
+      ),
+    ).toBe('../node_modules/titan/schemas/manifest.schema.json');
+  });
+
+  it('is absolute when the schema lives outside the workspace, even in a sibling folder', () => {
+    const elsewhere = '/home/ana/titan/schemas/manifest.schema.json';
+    expect(schemaRefFor(manifest, elsewhere, '/home/ana/shop')).toBe(elsewhere);
+    const global = '/usr/lib/node_modules/titan/schemas/manifest.schema.json';
+    expect(schemaRefFor(manifest, global, '/home/ana/shop')).toBe(global);
   });
 });

@@ -95,7 +95,7 @@ const plan = (
 
 const decisions = (p: Plan): string[] =>
   p.changes.map(
-    (c) => `${c.action} ${c.key}${c.fromKey ? ` from ${c.fromKey}` : ''}${c.vanished ? ' (vanished)' : ''}`,
+    (c) => `${c.action} ${c.key}${c.from_key ? ` from ${c.from_key}` : ''}${c.vanished ? ' (vanished)' : ''}`,
   );
 
 describe.each([
@@ -176,7 +176,9 @@ describe.each([
     expect(result.code, describeRun(result)).toBe(2);
     expect(result.stdout).toContain('<= adopt twin');
     expect(result.stdout).toContain('→ move old-name → renamed');
-    expect(result.stdout).toContain('Plan: 2 to create, 1 to update, 1 to delete, 1 to adopt, 1 to move');
+    expect(result.stdout).toContain(
+      'Plan: 2 to create (1 vanished), 1 to update, 1 to delete, 1 to adopt, 1 to move',
+    );
     expect(result.stdout).toContain('1 unchanged · 1 unmanaged task not shown; see `titan import`.');
   });
 });
@@ -384,6 +386,47 @@ describe('titan drift', () => {
         },
       ],
       vanished: [{ key: 'b', id: seededB.id, source: 'tasks.yaml:6' }],
+      sensitive: [],
+    });
+  });
+
+  it('reports a sensitive value changed on the service, which the lock digest cannot see, without showing it', async () => {
+    const withKey = (key: string): TaskSpec =>
+      taskSpec('Partner feed', {
+        objective: undefined,
+        output_schema: undefined,
+        action_type: 'api_call',
+        input_source: 'static_urls',
+        payload: { endpoint: 'https://partner.example/items', api_key: key },
+      });
+    const applied = withKey('pk-live-111111');
+    const seeded = await seed(emulator, applied);
+    const dir = workspace({ 'feed.yaml': manifest('feed', withKey('${env:PARTNER_KEY}')) });
+    writeLock(dir, emulator.url, {
+      feed: {
+        ...lockEntry(applied, seeded, { sensitive: ['/payload/api_key'] }),
+        digest: appliedDigest(applied, ['/payload/api_key']),
+      },
+    });
+    const env = cleanEnv({
+      TITAN_API_URL: emulator.url,
+      TITAN_TOKEN: emulator.token,
+      PARTNER_KEY: 'pk-live-111111',
+    });
+    const clean = await runTitan(['drift'], { cwd: dir, env });
+    expect(clean.code, describeRun(clean)).toBe(0);
+
+    await api(emulator, 'PATCH', `/tasks/${seeded.id}`, {
+      payload: { endpoint: 'https://partner.example/items', api_key: 'pk-live-222222' },
+    });
+    const changed = await runTitan(['drift'], { cwd: dir, env });
+    expect(changed.code, describeRun(changed)).toBe(2);
+    expect(changed.stdout).toContain(`? sensitive feed (${seeded.id})`);
+    expect(changed.stdout).toContain('/payload/api_key');
+    expect(changed.stdout + changed.stderr).not.toContain('pk-live-');
+    const json = await runTitan(['drift', '--format', 'json'], { cwd: dir, env });
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      sensitive: [{ key: 'feed', id: seeded.id, paths: ['/payload/api_key'] }],
     });
   });
 });

@@ -1,43 +1,102 @@
 /**
  * The README is executable: its tutorial's shell blocks (each preceded by `<!-- tutorial -->`, or
  * `<!-- tutorial exit=N -->` when the block ends with exit code N) run in order, in one temporary home, against
- * `--local`; every other `titan …` command line in a shell block names a real command and real flags; the
- * manifest reference names every field of the schemas; and every exit code and refusal is documented.
+ * `--local`, and print what the sample output after them shows; the newcomer block runs after `npm run demo`'s
+ * titan commands in a copy of the checkout's layout; the emulator starts and stops as shown; every other
+ * `titan …` command line in a shell block names a real command and real flags; the manifest reference names
+ * every field of the schemas; and every exit code and refusal is documented.
  */
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { makeTempDir } from '../unit/workflow/workflow.js';
-import { REPO_ROOT, TITAN_BIN, cleanEnv, describeRun, runCommand, runTitan } from './examples-cli.js';
+import {
+  REPO_ROOT,
+  TITAN_BIN,
+  cleanEnv,
+  describeRun,
+  runCommand,
+  runTitan,
+  useTempDirs,
+} from './examples-cli.js';
 
 const README = readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
+const makeTempDir = useTempDirs();
 
 interface ShellBlock {
   /** 1-based line of the opening fence. */
   line: number;
   code: string;
+  /** The `<!-- name -->` marker right above the block, if any (`tutorial`, `newcomer`). */
+  marker?: string;
   /** Set for tutorial blocks: the exit code the block must end with. */
   tutorialExit?: number;
+  /** The ```text block right after this one (only blank lines between): its sample output. */
+  sample?: string;
 }
 
 function shellBlocks(markdown: string): ShellBlock[] {
   const lines = markdown.split('\n');
   const blocks: ShellBlock[] = [];
+  const fenceEnd = (start: number): number => {
+    const end = lines.findIndex((line, j) => j > start && line.startsWith('```'));
+    if (end < 0) throw new Error(`unclosed code block at line ${start + 1}`);
+    return end;
+  };
   for (let i = 0; i < lines.length; i++) {
     if (!/^```(sh|bash|shell)\s*$/.test(lines[i] ?? '')) continue;
-    const end = lines.findIndex((line, j) => j > i && line.startsWith('```'));
-    if (end < 0) throw new Error(`unclosed code block at line ${i + 1}`);
+    const end = fenceEnd(i);
     let previous = i - 1;
     while (previous >= 0 && lines[previous]?.trim() === '') previous--;
-    const marker = /^<!-- tutorial(?: exit=(\d+))? -->$/.exec(lines[previous]?.trim() ?? '');
+    const marker = /^<!-- ([a-z]+)(?: exit=(\d+))? -->$/.exec(lines[previous]?.trim() ?? '');
+    let next = end + 1;
+    while (next < lines.length && lines[next]?.trim() === '') next++;
+    const sample = lines[next] === '```text' ? lines.slice(next + 1, fenceEnd(next)).join('\n') : undefined;
     blocks.push({
       line: i + 1,
       code: lines.slice(i + 1, end).join('\n'),
-      ...(marker ? { tutorialExit: Number(marker[1] ?? 0) } : {}),
+      ...(marker ? { marker: marker[1] } : {}),
+      ...(marker?.[1] === 'tutorial' ? { tutorialExit: Number(marker[2] ?? 0) } : {}),
+      ...(sample === undefined ? {} : { sample }),
     });
     i = end;
   }
   return blocks;
+}
+
+/** Output with what changes from run to run (ids, durations, sizes, times, timestamps) made generic. */
+function normalised(text: string): string[] {
+  return text
+    .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<id>')
+    .replace(/\[\d+:\d\d\]/g, '[m:ss]')
+    .replace(/\bin \d+(\.\d+)?(ms|s)\b/g, 'in <duration>')
+    .replace(/\b\d+(\.\d+)? (B|kB|MB)\b/g, '<size>')
+    .replace(/\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(\.\d+)?Z/g, '<time>')
+    .split('\n')
+    .map((line) => line.trimEnd())
+    .filter((line) => line !== '');
+}
+
+/** The sample's lines that do not appear, in order, in the actual output ([] when the sample is faithful). */
+function linesNotShown(sample: string, actual: string): string[] {
+  const real = normalised(actual);
+  let at = 0;
+  const missing: string[] = [];
+  for (const line of normalised(sample)) {
+    const found = real.indexOf(line, at);
+    if (found < 0) missing.push(line);
+    else at = found + 1;
+  }
+  return missing;
+}
+
+/** A folder on PATH with a `titan` that runs the built CLI, as `npm link` would give. */
+function titanOnPath(): string {
+  const bin = makeTempDir('titan-bin-');
+  writeFileSync(path.join(bin, 'titan'), `#!/bin/sh\nexec "${process.execPath}" "${TITAN_BIN}" "$@"\n`);
+  chmodSync(path.join(bin, 'titan'), 0o755);
+  return bin;
 }
 
 describe('the README tutorial', () => {
@@ -55,33 +114,119 @@ describe('the README tutorial', () => {
     }
   });
 
-  it('runs block by block with the documented exit codes', async () => {
-    // `npm link` puts titan on PATH; a private prefix and home keep the machine untouched.
-    const home = makeTempDir('titan-readme-');
-    const prefix = path.join(home, 'npm-prefix');
-    const cwdFile = path.join(home, '.tutorial-cwd');
-    const env = cleanEnv({
-      HOME: home,
-      NPM_CONFIG_PREFIX: prefix,
-      npm_config_prefix: prefix,
-      npm_config_audit: 'false',
-      npm_config_fund: 'false',
-      npm_config_update_notifier: 'false',
-      PATH: `${path.join(prefix, 'bin')}:${process.env.PATH}`,
+  it(
+    'runs block by block with the documented exit codes and sample outputs',
+    { timeout: 180_000 },
+    async () => {
+      // `npm link` puts titan on PATH; a private prefix and home keep the machine untouched.
+      const home = makeTempDir('titan-readme-');
+      const prefix = path.join(home, 'npm-prefix');
+      const cwdFile = path.join(home, '.tutorial-cwd');
+      const env = cleanEnv({
+        HOME: home,
+        NPM_CONFIG_PREFIX: prefix,
+        npm_config_prefix: prefix,
+        npm_config_audit: 'false',
+        npm_config_fund: 'false',
+        npm_config_update_notifier: 'false',
+        PATH: `${path.join(prefix, 'bin')}:${process.env.PATH}`,
+      });
+      let cwd = REPO_ROOT; // the tutorial starts in the titan checkout
+      for (const block of tutorial) {
+        // Each block runs with `bash -e` where the previous one ended (so `cd` carries over), its stderr merged
+        // into stdout so the output reads in the order a terminal shows it.
+        const script = `exec 2>&1\ntrap 'pwd > "${cwdFile}"' EXIT\n${block.code}`;
+        const result = await runCommand('bash', ['-e', '-c', script], cwd, env);
+        const context = `README.md:${block.line}\n${block.code}\n${describeRun(result)}`;
+        expect(result.code, context).toBe(block.tutorialExit);
+        if (block.sample !== undefined) {
+          expect(linesNotShown(block.sample, result.stdout), context).toEqual([]);
+        }
+        cwd = readFileSync(cwdFile, 'utf8').trim();
+      }
+      expect(cwd.startsWith(home)).toBe(true);
+      const results = JSON.parse(readFileSync(path.join(cwd, 'results.json'), 'utf8')) as unknown[];
+      expect(results.length).toBeGreaterThan(0);
+    },
+  );
+});
+
+describe('the README outside the tutorial', () => {
+  it(
+    "`npm run demo` and then the newcomer commands work in the checkout's layout",
+    { timeout: 120_000 },
+    async () => {
+      // A fresh copy of examples/quickstart where the checkout has it (the checkout's own may hold state).
+      const root = makeTempDir('titan-demo-');
+      cpSync(path.join(REPO_ROOT, 'examples', 'quickstart'), path.join(root, 'examples', 'quickstart'), {
+        recursive: true,
+        filter: (source) => !['titan.lock', '.titan'].includes(path.basename(source)),
+      });
+      const scripts = (
+        JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as {
+          scripts: Record<string, string>;
+        }
+      ).scripts;
+      // `npm run demo` builds (npm test has built already), then runs titan commands.
+      const steps = (scripts.demo ?? '').split('&&').map((step) => step.trim());
+      expect(steps[0]).toBe('npm run build');
+      const titanSteps = steps.slice(1);
+      expect(titanSteps.length).toBeGreaterThan(0);
+      for (const step of titanSteps) {
+        expect(step.startsWith('node dist/titan.js ')).toBe(true);
+        const args = step.slice('node dist/titan.js '.length).split(/\s+/);
+        const result = await runTitan(args, { cwd: root });
+        expect(result.code, `${step}\n${describeRun(result)}`).toBe(0);
+      }
+
+      const newcomer = shellBlocks(README).filter((block) => block.marker === 'newcomer');
+      expect(newcomer).toHaveLength(1);
+      const env = cleanEnv({ PATH: `${titanOnPath()}:${process.env.PATH}` });
+      const result = await runCommand('bash', ['-e', '-c', newcomer[0]?.code ?? ''], root, env);
+      expect(result.code, describeRun(result)).toBe(0);
+      const records = JSON.parse(readFileSync(path.join(root, 'results.json'), 'utf8')) as unknown[];
+      expect(records.length).toBeGreaterThan(0);
+    },
+  );
+
+  it('starts the emulator as shown, serves titan, and stops on Ctrl-C', { timeout: 60_000 }, async () => {
+    const line = shellBlocks(README)
+      .flatMap((block) => block.code.split('\n'))
+      .find((text) => text.startsWith('titan emulator '));
+    expect(line).toMatch(/--data-dir \S+/);
+    // The documented port, swapped for a free one so the test never collides with anything.
+    const args = (line ?? '')
+      .replace(/--port \d+/, '--port 0')
+      .split(/\s+/)
+      .slice(1);
+    const dir = makeTempDir('titan-emulator-');
+    const child = spawn(process.execPath, [TITAN_BIN, ...args], { cwd: dir, env: cleanEnv() });
+    let stdout = '';
+    child.stderr.resume();
+    const listening = new Promise<RegExpExecArray>((resolve) => {
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+        stdout += chunk;
+        const match = /listening on (http:\/\/\S+) \(token: (\S+)\)/.exec(stdout);
+        if (match) resolve(match);
+      });
     });
-    let cwd = REPO_ROOT; // the tutorial starts in the titan checkout
-    for (const block of tutorial) {
-      // Each block runs with `bash -e` where the previous one ended (so `cd` carries over).
-      const script = `trap 'pwd > "${cwdFile}"' EXIT\n${block.code}`;
-      const result = await runCommand('bash', ['-e', '-c', script], cwd, env);
-      expect(result.code, `README.md:${block.line}\n${block.code}\n${describeRun(result)}`).toBe(
-        block.tutorialExit,
-      );
-      cwd = readFileSync(cwdFile, 'utf8').trim();
+    const closed = once(child, 'close');
+    try {
+      const [, url, token] = await listening;
+      // "Point titan at it with TITAN_API_URL and TITAN_TOKEN."
+      const templates = await runTitan(['templates', 'list'], {
+        cwd: dir,
+        env: cleanEnv({ TITAN_API_URL: url, TITAN_TOKEN: token }),
+      });
+      expect(templates.code, describeRun(templates)).toBe(0);
+      expect(templates.stdout).toContain('product-page');
+    } finally {
+      child.kill('SIGINT');
     }
-    expect(cwd.startsWith(home)).toBe(true);
-    const results = JSON.parse(readFileSync(path.join(cwd, 'results.json'), 'utf8')) as unknown[];
-    expect(results.length).toBeGreaterThan(0);
+    const [code] = (await closed) as [number | null];
+    expect([0, 130]).toContain(code);
+    const dataDir = /--data-dir (\S+)/.exec(line ?? '')?.[1] ?? '';
+    expect(existsSync(path.join(dir, dataDir))).toBe(true);
   });
 });
 
@@ -165,7 +310,7 @@ describe('every titan command line in the README', () => {
     return problems;
   }
 
-  it('names an existing command and options that command has', async () => {
+  it('names an existing command and options that command has', { timeout: 60_000 }, async () => {
     const lines = titanCommandLines();
     expect(lines.length).toBeGreaterThan(40);
     const problems = (await Promise.all(lines.map(({ line, words }) => checkLine(line, words)))).flat();

@@ -119,6 +119,15 @@ describe('titan results, datasets, media, templates', () => {
     const csv = await world().fetchBytes(`/api/v1/executions/${id}/results/download`);
     expect(readFileSync(path.join(world().dir, 'download.csv')).equals(csv)).toBe(true);
     expect(parse(download.stdout)).toMatchObject({ file: 'download.csv', format: 'csv', bytes: csv.length });
+
+    // The download needs -o: FILE, or - for stdout.
+    const noOutput = await world().titan(['results', 'download', id]);
+    expect(noOutput.code, describeRun(noOutput)).toBe(3);
+    expect(noOutput.stderr).toContain('titan results download needs -o FILE (or -o - to write to stdout)');
+    expect(noOutput.stdout).toBe('');
+    const csvToStdout = await world().titan(['results', 'download', id, '-o', '-']);
+    expect(csvToStdout.code, describeRun(csvToStdout)).toBe(0);
+    expect(csvToStdout.stdout).toBe(csv.toString('utf8'));
   });
 
   it('explains that a running execution has no export yet', async () => {
@@ -168,6 +177,14 @@ describe('titan results, datasets, media, templates', () => {
     }
     const table = await world().titan(['media', 'list', id]);
     expect(table.stdout).toMatch(/^MEDIA\s+TYPE\s+SIZE\s+URL\n/);
+
+    const first = items[0]?.id ?? '';
+    const noOutput = await world().titan(['media', 'download', id, first]);
+    expect(noOutput.code, describeRun(noOutput)).toBe(3);
+    expect(noOutput.stderr).toContain('titan media download needs -o FILE (or -o - to write to stdout)');
+    const toStdout = await world().titan(['media', 'download', id, first, '-o', '-']);
+    expect(toStdout.code, describeRun(toStdout)).toBe(0);
+    expect(toStdout.stdout.slice(1, 4)).toBe('PNG'); // the PNG signature (its first byte is not UTF-8)
 
     const missing = await world().titan(['media', 'download', id, 'no-such-media', '-o', 'x.png']);
     expect(missing.code, describeRun(missing)).toBe(1);

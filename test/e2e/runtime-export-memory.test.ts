@@ -3,13 +3,12 @@
  * the size of the export. Peak RSS is read by a tiny wrapper around the built CLI
  * (`process.resourceUsage().maxRSS` at exit), so it needs no platform tool. Bounded memory, not timing.
  */
-import { createReadStream, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { createReadStream, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { JsonObject } from '../../src/core/json.js';
-import { runCommand, TITAN_BIN } from './examples-cli.js';
+import { runCommand, TITAN_BIN, useTempDirs } from './examples-cli.js';
 import {
   describeRun,
   startedExecutionId,
@@ -34,6 +33,7 @@ const WIDE_SCHEMA: JsonObject = Object.fromEntries([
 
 describe('titan results export at scale', () => {
   const world = useRuntimeWorld({ recordsPerUrl: RECORDS });
+  const tempDir = useTempDirs();
 
   it(
     `streams ${RECORDS.toLocaleString('en')} records to a file with bounded memory`,
@@ -44,7 +44,7 @@ describe('titan results export at scale', () => {
       expect(run.code, describeRun(run)).toBe(0);
       const id = startedExecutionId(run.stdout);
 
-      const wrapperDir = mkdtempSync(path.join(tmpdir(), 'titan-rss-'));
+      const wrapperDir = tempDir('titan-rss-');
       const baseline = await titanWithPeakRss(wrapperDir, ['results', id]);
       const exported = await titanWithPeakRss(wrapperDir, [
         'results',

@@ -3,7 +3,7 @@
  * through titan.lock. Exit codes are the contract: 0 completed, 0 + warning completed_with_errors (1 with
  * --strict), 1 failed / cancelled / timeout, 3 unknown key, 130 Ctrl-C.
  */
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -47,7 +47,7 @@ describe('titan run', () => {
     expect(exported).toHaveLength(6);
     expect(exported).toEqual(await referenceRecords(executionId));
     expect(Object.keys(exported[0] ?? {})).toEqual(Object.keys(SHOP_SCHEMA));
-    // Non-TTY progress: one line per status, never a redraw.
+    // Non-TTY progress: sparse lines, never a redraw.
     expect(result.stderr).toMatch(/\] completed · 2\/2 URLs/);
     expect(result.stderr).not.toContain('\r');
   });
@@ -113,6 +113,47 @@ describe('titan run', () => {
     expect(result.stderr).toContain(`Execution ${executionId} failed`);
     expect(result.stderr).toContain('Nothing was exported');
     expect(existsSync(path.join(world().dir, 'down.json'))).toBe(false);
+  });
+
+  it('checks the --export path before starting anything', async () => {
+    shopTask('shop-badpath', ['https://shop.example/p/14']);
+    const missingFolder = await world().titan(['run', 'shop-badpath', '--export', 'no-such-dir/out.json']);
+    expect(missingFolder.code, describeRun(missingFolder)).toBe(3);
+    expect(missingFolder.stderr).toContain(
+      'Cannot write the export to no-such-dir/out.json: the folder no-such-dir does not exist.',
+    );
+    expect(missingFolder.stdout).not.toContain('Started execution');
+
+    const folder = await world().titan(['run', 'shop-badpath', '--export', '.']);
+    expect(folder.code, describeRun(folder)).toBe(3);
+    expect(folder.stderr).toContain('Cannot write the export to .: it is a folder');
+
+    const runs = await world().titan(['executions', 'list', 'shop-badpath', '--json']);
+    expect(JSON.parse(runs.stdout)).toEqual([]);
+  });
+
+  it('when the export fails after the run, names the file and how to export again', async () => {
+    const urls = Array.from({ length: 30 }, (_, i) => `https://slow.example/x/${i}`);
+    world().addTask('export-lost', taskBody('slow', urls, { title: { type: 'string' } }));
+    mkdirSync(path.join(world().dir, 'gone'));
+    const child = spawnTitan(['run', 'export-lost', '--export', 'gone/out.json'], world().dir, world().env);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+      // The folder was checked before the run started; it disappears while the execution runs.
+      if (stdout.includes('Started execution'))
+        rmSync(path.join(world().dir, 'gone'), { recursive: true, force: true });
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const [code] = (await once(child, 'close')) as [number | null];
+    expect(code, `${stdout}\n${stderr}`).toBe(1);
+    const executionId = startedExecutionId(stdout);
+    expect(stderr).toContain(
+      `Execution ${executionId} completed, but its results could not be exported to gone/out.json: its folder does not exist.`,
+    );
+    expect(stderr).toContain(`titan results export ${executionId} -o FILE`);
+    expect(stderr).not.toContain('.part');
   });
 
   it('without --wait prints the new execution and how to follow it', async () => {

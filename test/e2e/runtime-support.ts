@@ -4,7 +4,7 @@
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
@@ -42,6 +42,8 @@ export function useRuntimeWorld(options: EmulatorOptions = {}): () => RuntimeWor
   });
   afterAll(async () => {
     await emulator?.close();
+    // Exports written by the tests can be large (the 50,000-record one is ~200 MB): leave nothing behind.
+    if (world) rmSync(world.dir, { recursive: true, force: true });
   });
   return () => {
     if (!world) throw new Error('the runtime world is not started yet (use it inside a test)');

@@ -1,6 +1,7 @@
 /**
- * The Titan docs' own client scripts (test/fixtures/docs-clients, copied verbatim) run unmodified against the
- * emulator. They need bash, curl, jq and python3: a missing tool fails these tests, it never skips them.
+ * The Titan docs' own client scripts (test/fixtures/docs-clients, copied verbatim) run unmodified against
+ * `titan emulator` — the real process a user starts (`npm run build` first), found through its start line. They
+ * need bash, curl, jq and python3: a missing tool fails these tests, it never skips them.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -9,9 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { transform } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Emulator } from '../../src/emulator/index.js';
-import { startEmulator } from '../helpers/emulator.js';
-import { call } from './api.js';
+import { startEmulatorProcess, type EmulatorProcess } from '../helpers/emulator-process.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/docs-clients/', import.meta.url));
 /** Runs a docs Python script unmodified and saves the records it ended with (it only prints them). */
@@ -49,31 +48,65 @@ function run(command: string, args: string[], cwd: string, env: Record<string, s
 }
 
 interface Setup {
-  emulator: Emulator;
+  emulator: EmulatorProcess;
   cwd: string;
   env: Record<string, string>;
 }
 
-/** A fresh emulator and working folder per script (tests run concurrently), cleaned up afterwards. */
+/** A fresh `titan emulator` process and working folder per script (tests run concurrently), stopped afterwards. */
 async function withSetup(test: (setup: Setup) => Promise<void>): Promise<void> {
-  const emulator = await startEmulator({ queueDelayMs: 100, urlDurationMs: 100, scheduler: false });
+  const emulator = await startEmulatorProcess([
+    '--queue-delay',
+    '100',
+    '--url-duration',
+    '100',
+    '--no-scheduler',
+  ]);
   const cwd = await mkdtemp(path.join(tmpdir(), 'titan-docs-client-'));
   try {
-    await test({ emulator, cwd, env: { TITAN_API_URL: emulator.url, TITAN_TOKEN: emulator.token } });
+    const token = emulator.token as string; // made up and printed on the start line
+    await test({ emulator, cwd, env: { TITAN_API_URL: emulator.url, TITAN_TOKEN: token } });
+    expect(await emulator.stop()).toBe(0);
   } finally {
-    await emulator.close();
+    emulator.child.kill('SIGKILL');
     await rm(cwd, { recursive: true, force: true });
   }
 }
 
-/** The one task the script created ran to `completed`, and its results were exported once. */
-async function expectCompletedRun(emulator: Emulator): Promise<void> {
-  const tasks = (await call(emulator, 'GET', '/tasks')).body.data;
+async function getData(emulator: EmulatorProcess, pathname: string) {
+  const response = await fetch(`${emulator.url}/api/v1${pathname}`, {
+    headers: { Authorization: `Bearer ${emulator.token as string}` },
+  });
+  return ((await response.json()) as { data: { id: string; status: string }[] }).data;
+}
+
+/** The script's requests from the emulator's log on stderr (`METHOD /path STATUS …ms`, written after the answer). */
+async function requestsLogged(
+  emulator: EmulatorProcess,
+): Promise<{ method: string; path: string; status: string }[]> {
+  for (let i = 0; i < 100 && !/\/results\/export \d{3} /.test(emulator.stderr()); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 20)); // every script exports last
+  }
+  return emulator
+    .stderr()
+    .split('\n')
+    .flatMap((line) => {
+      const match = /^(GET|POST|PUT|PATCH|DELETE) (\S+) (\d{3}) \d+ms$/.exec(line);
+      return match
+        ? [{ method: match[1] as string, path: match[2] as string, status: match[3] as string }]
+        : [];
+    });
+}
+
+/** The one task the script created ran to `completed`; the script's results were exported once, and nothing failed. */
+async function expectCompletedRun(emulator: EmulatorProcess): Promise<void> {
+  const requests = await requestsLogged(emulator);
+  expect(requests.filter((r) => r.method === 'GET' && r.path.endsWith('/results/export'))).toHaveLength(1);
+  expect(new Set(requests.map((r) => r.status))).toEqual(new Set(['200', '201']));
+  const tasks = await getData(emulator, '/tasks');
   expect(tasks).toHaveLength(1);
-  const executions = (await call(emulator, 'GET', `/tasks/${tasks[0].id}/executions`)).body.data;
-  expect(executions.map((e: { status: string }) => e.status)).toEqual(['completed']);
-  expect(emulator.stats().byRoute['GET /api/v1/executions/:id/results/export']).toBe(1);
-  expect(Object.keys(emulator.stats().byStatus).sort()).toEqual(['200', '201']);
+  const executions = await getData(emulator, `/tasks/${tasks[0]?.id}/executions`);
+  expect(executions.map((e) => e.status)).toEqual(['completed']);
 }
 
 async function expectResultsFile(cwd: string): Promise<void> {
@@ -84,7 +117,7 @@ async function expectResultsFile(cwd: string): Promise<void> {
   expect(typeof records[0].title).toBe('string');
 }
 
-describe('the Titan docs client scripts, unmodified, against the emulator', () => {
+describe('the Titan docs client scripts, unmodified, against `titan emulator`', () => {
   beforeAll(() => {
     const missing = ['bash', 'curl', 'jq', 'python3'].filter(
       (tool) => spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0,

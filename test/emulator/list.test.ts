@@ -161,4 +161,40 @@ describe('task list', () => {
     expect(second.body.pagination.total).toBe(11);
     expect(target.stats().byRoute['POST /api/v1/tasks']).toBeUndefined();
   });
+
+  it.each([
+    ['array', 'total', { total: 5, has_more: true }],
+    ['array', 'has-more', { has_more: true }],
+    ['array', 'none', {}],
+  ] as const)('list shape %s with paging metadata %s: exactly that beside data', async (listShape, listMeta, meta) => {
+    const target = await withTasks(5, { listShape, listMeta });
+    const answer = await call(target, 'GET', '/tasks?limit=2&offset=1');
+    expect(answer.body).toEqual({ success: true, data: expect.any(Array), ...meta });
+    expect(answer.body.data.map((t: { name: string }) => t.name)).toEqual(['task-00001', 'task-00002']);
+  });
+
+  it.each([
+    ['total', { total: 5, has_more: false }],
+    ['has-more', { has_more: false }],
+    ['none', {}],
+  ] as const)('object shape with paging metadata %s: exactly that beside the items', async (listMeta, meta) => {
+    const target = await withTasks(5, { listShape: 'object', listMeta });
+    const answer = await call(target, 'GET', '/tasks?limit=2&offset=3');
+    expect(answer.body).toEqual({ success: true, data: { items: expect.any(Array), ...meta } });
+    const executions = await call(target, 'GET', '/executions');
+    expect(Object.keys(executions.body.data).sort()).toEqual(Object.keys({ items: [], ...meta }).sort());
+  });
+
+  it('edits tasks remotely during the first N reads that go past page one (--edit-during-list)', async () => {
+    const target = await withTasks(10, { maxPageSize: 4, editDuringList: 1 });
+    const totals = async (): Promise<number[]> => [
+      (await call(target, 'GET', '/tasks?limit=4')).body.pagination.total,
+      (await call(target, 'GET', '/tasks?limit=4&offset=4')).body.pagination.total,
+      (await call(target, 'GET', '/tasks?limit=4&offset=8')).body.pagination.total,
+    ];
+    expect(await totals()).toEqual([10, 11, 11]); // someone created a task before the second page
+    expect(await totals()).toEqual([11, 11, 11]); // the one edit is spent
+    const newest = (await call(target, 'GET', '/tasks?sort=-created_at&limit=1')).body.data;
+    expect(newest.map((t: { name: string }) => t.name)).toEqual(['Remote edit 1']);
+  });
 });

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -111,6 +111,34 @@ describe('persistence in a data folder', () => {
     await first.close();
     const second = await start();
     expect((await waitForExecution(second, execution.id)).status).toBe('completed');
+  });
+
+  it('replays the change log over the snapshot (a torn last line is ignored), then folds it into the next one', async () => {
+    const first = await start();
+    const task = (await call(first, 'POST', '/tasks', classicTask())).body.data;
+    await first.close();
+    const logs = (await readdir(dataDir)).filter((f) => /^changes\.\d+\.log$/.test(f));
+    expect(logs).toHaveLength(1); // the older logs went with the snapshot that holds their changes
+    const state = JSON.parse(await readFile(path.join(dataDir, 'state.json'), 'utf8'));
+    const record = state.tasks[0];
+    const renamed = { ...record, spec: { ...record.spec, name: 'renamed after the snapshot' } };
+    const log = path.join(dataDir, logs[0] as string);
+    await appendFile(log, `${JSON.stringify({ task: renamed })}\n{"task": {"id": "cut sh`);
+
+    const second = await start();
+    expect((await call(second, 'GET', `/tasks/${task.id}`)).body.data.name).toBe('renamed after the snapshot');
+    expect((await call(second, 'GET', '/tasks')).body.data).toHaveLength(1);
+    await second.close();
+    const after = JSON.parse(await readFile(path.join(dataDir, 'state.json'), 'utf8'));
+    expect(after.tasks[0].spec.name).toBe('renamed after the snapshot');
+    expect(await readdir(dataDir)).not.toContain(logs[0]);
+  });
+
+  it('refuses to start on a change log with an unreadable line, naming it', async () => {
+    await writeFile(path.join(dataDir, 'changes.0.log'), 'not json\n{"task": {"id": "x"}}\n');
+    await expect(createEmulator({ dataDir, quiet: true })).rejects.toThrow(
+      /change log .*changes\.0\.log is not readable \(line 1\)/,
+    );
   });
 
   it('refuses to start on an unreadable state file, naming it', async () => {

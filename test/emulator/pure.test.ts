@@ -71,9 +71,12 @@ describe('emulator flags', () => {
         port: '0',
         listShape: 'object',
         listItems: 'summary',
+        listMeta: 'has-more',
         listDeleted: true,
         maxPageSize: '7',
         updateMethod: 'put',
+        createStatus: '202',
+        editDuringList: '2',
         rateLimit: '120',
         latency: '5',
         faultRate: '0.2',
@@ -88,9 +91,12 @@ describe('emulator flags', () => {
       port: 0,
       listShape: 'object',
       listItems: 'summary',
+      listMeta: 'has-more',
       listDeleted: true,
       maxPageSize: 7,
       updateMethod: 'put',
+      createStatus: 202,
+      editDuringList: 2,
       rateLimit: 120,
       latencyMs: 5,
       faultRate: 0.2,
@@ -109,7 +115,16 @@ describe('emulator flags', () => {
   });
 
   it('rejects bad values without echoing a token', () => {
-    expect(() => parseEmulatorFlags({ maxPageSize: '0' })).toThrow(/--max-page-size/);
+    expect(() => parseEmulatorFlags({ maxPageSize: '0' })).toThrow(
+      '--max-page-size must be a whole number of at least 1, not "0".',
+    );
+    expect(() => parseEmulatorFlags({ port: '-1' })).toThrow('--port must be a whole number from 0 to 65535');
+    expect(() => parseEmulatorFlags({ createStatus: '204' })).toThrow(
+      '--create-status must be one of 200, 201, 202, not "204".',
+    );
+    expect(() => parseEmulatorFlags({ listMeta: 'cursor' })).toThrow(
+      '--list-meta must be one of pagination, total, has-more, none',
+    );
     expect(() => parseEmulatorFlags({ hangRate: 'x' })).toThrow(/--hang-rate/);
     expect(() => parseTokenFlag('top secret')).toThrow(/--token/);
     expect(() => parseTokenFlag('top secret')).not.toThrow(/secret/);

@@ -166,3 +166,19 @@ describe('tasks: the update-verb switch', () => {
     expect(accepted.body.data.name).toBe('changed');
   });
 });
+
+describe('tasks: the create-status switch', () => {
+  let emulator: Emulator | undefined;
+  afterEach(async () => emulator?.close());
+
+  it.each([200, 202] as const)('answers every create with %i when asked', async (createStatus) => {
+    emulator = await startEmulator({ createStatus, scheduler: false });
+    const created = await call(emulator, 'POST', '/tasks', classicTask());
+    expect(created.status).toBe(createStatus);
+    expect(created.body.data.name).toBe(classicTask().name);
+    expect((await call(emulator, 'POST', `/tasks/${created.body.data.id}/run`)).status).toBe(createStatus);
+    const triggered = await call(emulator, 'POST', '/executions', { task_id: created.body.data.id });
+    expect(triggered.status).toBe(createStatus);
+    expect((await call(emulator, 'POST', '/tasks', {})).status).toBe(400);
+  });
+});

@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Emulator } from '../../src/emulator/index.js';
+import { InvalidInputError } from '../../src/core/errors.js';
+import type { Emulator, TemplateDefinition } from '../../src/emulator/index.js';
+import { templateProblems } from '../../src/emulator/templates.js';
 import { startEmulator } from '../helpers/emulator.js';
 import { call, classicTask } from './api.js';
 
@@ -39,6 +41,28 @@ describe('templates', () => {
     expect((await call(emulator, 'GET', '/templates/unknown')).status).toBe(404);
     const task = await call(emulator, 'POST', '/tasks', classicTask({ template_slug: 'team-news' }));
     expect(task.status).toBe(201);
+  });
+
+  it('refuses unusable extra templates, naming every problem', async () => {
+    const templates = [
+      { slug: 'product-page', name: 'Again', action_type: 'scrape' },
+      { slug: 'news', name: '', action_type: 'fly', defaults: { output_schema: 'title' } },
+      { slug: 'news', name: 'News', action_type: 'crawl', colour: 'red' },
+    ] as unknown as TemplateDefinition[];
+    const start = startEmulator({ scheduler: false, templates });
+    await expect(start).rejects.toThrow(InvalidInputError);
+    const message = await start.catch((error: Error) => error.message);
+    for (const problem of [
+      'templates[0].slug: "product-page" is already a template',
+      'templates[1].name: must be a non-empty string',
+      'templates[1].action_type: must be one of search, crawl, scrape, api_call',
+      'templates[1].defaults.output_schema: must be a JSON Schema object',
+      'templates[2].slug: "news" is already a template',
+      'templates[2].colour: unknown field',
+    ]) {
+      expect(message).toContain(problem);
+    }
+    expect(templateProblems({ slug: 'x' })).toEqual([': must be a JSON array of templates']);
   });
 
   it('keeps template ids stable across emulator instances', async () => {

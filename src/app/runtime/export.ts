@@ -5,12 +5,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { open, rename, unlink } from 'node:fs/promises';
+import { access, constants, open, rename, stat, unlink } from 'node:fs/promises';
 import { once } from 'node:events';
 import path from 'node:path';
 import { PassThrough, type Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { OperationalError, TitanError } from '../../core/errors.js';
+import { InvalidInputError, OperationalError, TitanError } from '../../core/errors.js';
 import type { ExportFormat } from '../../io/api/types.js';
 
 export const EXPORT_FORMATS: readonly ExportFormat[] = ['json', 'ndjson', 'csv'];
@@ -22,6 +22,52 @@ export function formatForFile(file: string): ExportFormat {
   if (extension === '.ndjson' || extension === '.jsonl') return 'ndjson';
   return 'json';
 }
+
+/** Writing an output file failed; `reason` says why in words, naming no temporary file. */
+export class FileWriteError extends OperationalError {
+  constructor(
+    readonly file: string,
+    readonly reason: string,
+  ) {
+    super(`Cannot write ${file}: ${reason}.`);
+  }
+}
+
+/**
+ * Fails (exit 3) when `file` (resolved against `cwd`) clearly cannot be written — its folder is missing or not
+ * writable, or it is a folder — so a long run is not started only to fail at the end.
+ */
+export async function checkWritableFile(file: string, cwd: string, flag: string): Promise<void> {
+  const target = path.resolve(cwd, file);
+  const problem =
+    (await folderProblem(path.dirname(target), path.dirname(file))) ??
+    ((await isFolder(target)) ? 'it is a folder' : undefined);
+  if (problem === undefined) return;
+  throw new InvalidInputError(
+    `Cannot write the export to ${file}: ${problem}.`,
+    `Nothing was started. Give ${flag} a file in an existing folder you can write to.`,
+  );
+}
+
+/** What is wrong with the folder `folder` (shown as `shown`), if anything. */
+async function folderProblem(folder: string, shown: string): Promise<string | undefined> {
+  try {
+    if (!(await stat(folder)).isDirectory()) return `${shown} is not a folder`;
+    await access(folder, constants.W_OK | constants.X_OK);
+    return undefined;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' || code === 'ENOTDIR'
+      ? `the folder ${shown} does not exist`
+      : `the folder ${shown} is not writable`;
+  }
+}
+
+const isFolder = (file: string): Promise<boolean> =>
+  stat(file).then(
+    (stats) => stats.isDirectory(),
+    () => false,
+  );
 
 /** Streams whatever `produce` writes into `file` (resolved against `cwd`), atomically. */
 export async function streamToFile<T>(
@@ -46,7 +92,28 @@ export async function streamToFile<T>(
     sink.destroy();
     await unlink(temp).catch(() => undefined);
     if (error instanceof TitanError) throw error;
-    throw new OperationalError(`Cannot write ${file}: ${(error as Error).message}`);
+    throw new FileWriteError(file, writeFailureReason(error));
+  }
+}
+
+/** Why a write failed, in words: the raw message would name the hidden temporary file. */
+function writeFailureReason(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  switch (code) {
+    case 'ENOENT':
+    case 'ENOTDIR':
+      return 'its folder does not exist';
+    case 'EACCES':
+    case 'EPERM':
+    case 'EROFS':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'it is a folder';
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return 'no space left on the device';
+    default:
+      return code ?? (error as Error).message;
   }
 }
 

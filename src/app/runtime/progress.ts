@@ -1,6 +1,7 @@
 /**
  * Shows a waiting execution on stderr: on a TTY one live line, redrawn in place every second (status, URLs
- * done/total, elapsed); elsewhere (CI logs, pipes) one line per status change, so logs stay short.
+ * done/total, elapsed); elsewhere (CI logs, pipes) sparse lines — on every status change, at every further
+ * tenth of the URLs done, and at least once a minute — so logs stay short but a long run never looks stuck.
  */
 import type { Writable } from 'node:stream';
 import type { Execution } from '../../io/api/types.js';
@@ -18,9 +19,12 @@ export interface ProgressOptions {
   color: boolean;
   now: () => number;
   startedAt: number;
+  /** Without a TTY, the longest silence between two lines while the execution runs (default 60 s). */
+  heartbeatMs?: number;
 }
 
 const REDRAW_EVERY_MS = 1_000;
+export const DEFAULT_HEARTBEAT_MS = 60_000;
 const CLEAR_LINE = '\r\x1b[2K';
 
 export function createProgressReporter(options: ProgressOptions): ProgressReporter {
@@ -50,14 +54,28 @@ function liveLine({ stream, color, now, startedAt }: ProgressOptions): ProgressR
   };
 }
 
-function statusLines({ stream, now, startedAt }: ProgressOptions): ProgressReporter {
-  let lastStatus: string | undefined;
+function statusLines({ stream, now, startedAt, heartbeatMs }: ProgressOptions): ProgressReporter {
+  const silenceMs = heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
+  let last: { status: string; tenths: number; at: number } | undefined;
   return {
     update(execution) {
-      if (execution.status === lastStatus) return;
-      lastStatus = execution.status;
-      stream.write(`${renderProgressEvent(execution, now() - startedAt)}\n`);
+      const at = now();
+      const tenths = tenthsDone(execution);
+      const due =
+        last === undefined ||
+        execution.status !== last.status ||
+        tenths > last.tenths ||
+        at - last.at >= silenceMs;
+      if (!due) return;
+      last = { status: execution.status, tenths, at };
+      stream.write(`${renderProgressEvent(execution, at - startedAt)}\n`);
     },
     stop() {},
   };
+}
+
+/** How many whole tenths of the URLs are done (0 when the service gives no counts). */
+function tenthsDone(execution: Execution): number {
+  const total = execution.urls_total ?? 0;
+  return total > 0 ? Math.floor(((execution.urls_done ?? 0) * 10) / total) : 0;
 }

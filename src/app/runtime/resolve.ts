@@ -7,6 +7,7 @@ import { InvalidInputError, RefusedError } from '../../core/errors.js';
 import type { Lockfile } from '../../core/lock/model.js';
 import { readLockfile, sameOrigin } from '../../io/lockfile.js';
 import type { RuntimeContext } from './context.js';
+import { KEY_SEARCH_DEPTH } from './locate.js';
 
 export interface TaskRef {
   key?: string;
@@ -34,8 +35,9 @@ export async function resolveTask(ctx: RuntimeContext, ref: TaskRef): Promise<Re
   if (lock === null) {
     throw new InvalidInputError(
       `Cannot resolve "${ref.key}": there is no lockfile at ${displayPath(ctx, lockfilePath)}.`,
-      "Keys are recorded by `titan apply` in the workspace's titan.lock. Apply first, point at the workspace " +
-        'with --workspace DIR, or address the task by id with --task-id ID.',
+      "Keys are recorded by `titan apply` in the workspace's titan.lock; without --workspace, titan looks in " +
+        `./titan.lock and in the workspaces up to ${KEY_SEARCH_DEPTH} folders below. Apply first, point at the ` +
+        'workspace with --workspace DIR, or address the task by id with --task-id ID.',
     );
   }
   assertSameOrigin(ctx, lock);

@@ -26,7 +26,9 @@ export function datasetsCommand(io: ProcessIO): TitanCommand {
         argv.key !== undefined || argv['task-id'] !== undefined
           ? { key: argv.key, taskId: argv['task-id'] }
           : undefined;
-      await withRuntime(argv, io, (ctx) => listDatasets(ctx, { task, executionId: argv.execution }));
+      await withRuntime(argv, io, (ctx) => listDatasets(ctx, { task, executionId: argv.execution }), {
+        key: argv.key,
+      });
     },
   };
   return command;

@@ -31,7 +31,14 @@ export function driftCommand(io: ProcessIO): TitanCommand {
           describe: 'Output format',
         })
         .options(readOptions)
-        .example('$0 drift', 'in a scheduled CI job: exit 2 when someone changed tasks by hand'),
+        .example('$0 drift', 'in a scheduled CI job: exit 2 when someone changed tasks by hand')
+        .epilogue(
+          'Drift is a managed task whose live fields differ from what titan last applied (titan.lock records a digest ' +
+            'of it), or that is gone from the service. Sensitive values (from ${env:…}) are not in that digest: titan ' +
+            'compares them with the manifest, so run drift with the same environment as apply. A differing secret is ' +
+            'reported under "sensitive" and exits 2 like any drift, since titan cannot tell whether it was changed ' +
+            'outside titan or rotated in the environment without an apply.',
+        ),
     handler: async (argv) => {
       const { runDrift } = await import('../../app/drift.js');
       const workspace = resolveWorkspace(argv.paths, io.cwd, argv.workspace);

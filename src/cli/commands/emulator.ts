@@ -32,11 +32,20 @@ export function emulatorCommand(io: ProcessIO): TitanCommand {
           type: 'string',
           describe: 'List items: full (default) or summary',
         },
+        'list-meta': {
+          type: 'string',
+          describe:
+            'Paging metadata of lists: pagination (default), total (total + has_more), has-more (has_more only) or none',
+        },
         'list-deleted': { type: 'boolean', describe: 'List soft-deleted tasks too' },
         'max-page-size': number('Largest page a list returns (default 100)'),
         'update-method': {
           type: 'string',
           describe: 'Accepted update verb: patch|put|both (default both)',
+        },
+        'create-status': {
+          type: 'string',
+          describe: 'Status answering a create (task, run, execution): 200|201|202 (default 201)',
         },
         'allow-unknown-fields': {
           type: 'boolean',
@@ -53,6 +62,14 @@ export function emulatorCommand(io: ProcessIO): TitanCommand {
         'url-duration': number('Worker time per URL, ms (default 300)'),
         'records-per-url': number('Records each successful URL yields (default 2)'),
         'preview-quota': number('Template previews per token per day (default 20)'),
+        templates: {
+          type: 'string',
+          describe:
+            'JSON file with an array of templates ({slug, name, action_type, description?, id?, defaults?}) added to the built-ins',
+        },
+        'edit-during-list': number(
+          'The first N task-list reads that go past page one see a task created by someone else before their next page (default 0)',
+        ),
         scheduler: {
           type: 'boolean',
           default: true,

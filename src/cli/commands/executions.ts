@@ -80,8 +80,11 @@ export function executionsCommand(io: ProcessIO): TitanCommand {
               argv.key !== undefined || argv['task-id'] !== undefined
                 ? { key: argv.key, taskId: argv['task-id'] }
                 : undefined;
-            await withRuntime(argv, io, (ctx) =>
-              listExecutions(ctx, { task, status: argv.status, limit: argv.limit }),
+            await withRuntime(
+              argv,
+              io,
+              (ctx) => listExecutions(ctx, { task, status: argv.status, limit: argv.limit }),
+              { key: argv.key },
             );
           },
         })

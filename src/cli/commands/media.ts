@@ -2,7 +2,7 @@
 import type { Argv } from 'yargs';
 import type { ProcessIO } from '../io.js';
 import type { GlobalOptions, TitanCommand } from './index.js';
-import { runtimeOptions, withRuntime, type RuntimeArgs } from './run.js';
+import { requireOutput, runtimeOptions, withRuntime, type RuntimeArgs } from './run.js';
 
 interface MediaArgs extends RuntimeArgs {
   'execution-id': string;
@@ -36,14 +36,14 @@ export function mediaCommand(io: ProcessIO): TitanCommand {
               .option('output', {
                 alias: 'o',
                 type: 'string',
-                demandOption: true,
-                describe: 'Write to FILE (complete or not at all); - for stdout',
+                describe: 'Required: write to FILE (complete or not at all); - for stdout',
               })
               .options(runtimeOptions),
           handler: async (argv: MediaArgs) => {
+            const output = requireOutput(argv.output, 'media download');
             const { downloadMedia } = await import('../../app/runtime/media.js');
             await withRuntime(argv, io, (ctx) =>
-              downloadMedia(ctx, argv['execution-id'], argv['media-id'] ?? '', argv.output ?? '-'),
+              downloadMedia(ctx, argv['execution-id'], argv['media-id'] ?? '', output),
             );
           },
         })

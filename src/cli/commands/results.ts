@@ -4,7 +4,13 @@ import { InvalidInputError } from '../../core/errors.js';
 import type { ExportFormat } from '../../io/api/types.js';
 import type { ProcessIO } from '../io.js';
 import type { GlobalOptions, TitanCommand } from './index.js';
-import { EXPORT_FORMAT_CHOICES, runtimeOptions, withRuntime, type RuntimeArgs } from './run.js';
+import {
+  EXPORT_FORMAT_CHOICES,
+  requireOutput,
+  runtimeOptions,
+  withRuntime,
+  type RuntimeArgs,
+} from './run.js';
 
 interface ResultsArgs extends RuntimeArgs {
   id: string;
@@ -21,6 +27,11 @@ const outputOption = {
   alias: 'o',
   type: 'string',
   describe: 'Write to FILE (complete or not at all); default: stdout',
+} as const;
+
+const requiredOutputOption = {
+  ...outputOption,
+  describe: 'Required: write to FILE (complete or not at all); - for stdout',
 } as const;
 
 export function resultsCommand(io: ProcessIO): TitanCommand {
@@ -48,13 +59,12 @@ export function resultsCommand(io: ProcessIO): TitanCommand {
         })
         .command({
           command: 'download <id>',
-          describe: 'Stream the CSV download of the results to a file or stdout',
-          builder: (y: Argv<GlobalOptions>) => idPositional(y).option('output', outputOption),
+          describe: 'Stream the CSV download of the results to FILE (-o - for stdout)',
+          builder: (y: Argv<GlobalOptions>) => idPositional(y).option('output', requiredOutputOption),
           handler: async (argv: ResultsArgs) => {
+            const output = requireOutput(argv.output, 'results download');
             const { exportResults } = await import('../../app/runtime/results.js');
-            await withRuntime(argv, io, (ctx) =>
-              exportResults(ctx, argv.id, { output: argv.output, download: true }),
-            );
+            await withRuntime(argv, io, (ctx) => exportResults(ctx, argv.id, { output, download: true }));
           },
         })
         .command({

@@ -8,7 +8,6 @@ import type { RuntimeContext } from '../../app/runtime/context.js';
 import { parseDuration, requireDuration } from '../../core/duration.js';
 import { InterruptedError, InvalidInputError } from '../../core/errors.js';
 import type { ExportFormat } from '../../io/api/types.js';
-import { resolveWorkspace } from '../../io/workspace.js';
 import { connectApi, LOCAL_ORIGIN } from '../context.js';
 import { wantsColor, type ProcessIO } from '../io.js';
 import type { GlobalOptions, TitanCommand } from './index.js';
@@ -23,7 +22,8 @@ export const runtimeOptions = {
   workspace: {
     type: 'string',
     describe:
-      'Workspace folder holding titan.lock (and .titan/local/ with --local); default: the working directory',
+      'Workspace folder holding titan.lock (and .titan/local/ with --local); default: the working directory, or ' +
+      'for a KEY the one workspace up to three folders below it whose titan.lock manages KEY',
   },
   json: { type: 'boolean', default: false, describe: 'Print data as JSON on stdout, for scripts' },
 } as const satisfies Record<string, Options>;
@@ -60,9 +60,20 @@ export async function withRuntime(
   argv: RuntimeArgs,
   io: ProcessIO,
   body: (ctx: RuntimeContext) => Promise<void>,
+  addressed: { key?: string } = {},
 ): Promise<void> {
   const pollIntervalMs = pollIntervalFrom(io.env, argv.local);
-  const workspace = resolveWorkspace([], io.cwd, argv.workspace);
+  const { chooseWorkspace } = await import('../../app/runtime/locate.js');
+  const { workspace, foundBelow } = await chooseWorkspace({
+    cwd: io.cwd,
+    explicit: argv.workspace,
+    key: addressed.key,
+    local: argv.local,
+  });
+  if (foundBelow !== undefined) {
+    io.stderr.write(`Using workspace ${foundBelow} (its titan.lock manages "${addressed.key}").\n`);
+  }
+  const workspaceFlag = argv.workspace ?? foundBelow;
   const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals): void => controller.abort(signal);
   process.once('SIGINT', onSignal);
@@ -84,7 +95,7 @@ export async function withRuntime(
         sleep: (ms, signal) => delay(ms, undefined, { signal }),
         signal: controller.signal,
         pollIntervalMs,
-        commandLine: (args) => commandLineFor(argv, args),
+        commandLine: (args) => commandLineFor(argv, workspaceFlag, args),
       });
     } finally {
       await connection.close();
@@ -101,6 +112,14 @@ export async function withRuntime(
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+/** `-o FILE` of the download commands: required, so binary or CSV bytes never land on a terminal by accident. */
+export function requireOutput(output: string | undefined, command: string): string {
+  if (output === undefined || output === '') {
+    throw new InvalidInputError(`titan ${command} needs -o FILE (or -o - to write to stdout).`);
+  }
+  return output;
 }
 
 /** `--timeout DUR` in ms; checked here (not by yargs) so a bad value is an input error with exit 3. */
@@ -120,11 +139,14 @@ function pollIntervalFrom(env: NodeJS.ProcessEnv, local: boolean): number {
   return ms;
 }
 
-/** A command line to suggest, with this invocation's connection flags so it talks to the same service. */
-function commandLineFor(argv: RuntimeArgs, args: string): string {
+/**
+ * A command line to suggest, with this invocation's connection flags and workspace (given or found) so it talks
+ * to the same service — with --local, the same data.
+ */
+function commandLineFor(argv: RuntimeArgs, workspace: string | undefined, args: string): string {
   const flags = [
     argv.local ? '--local' : undefined,
-    argv.workspace !== undefined ? `--workspace ${shellQuote(argv.workspace)}` : undefined,
+    workspace !== undefined ? `--workspace ${shellQuote(workspace)}` : undefined,
     argv['api-url'] !== undefined ? `--api-url ${shellQuote(argv['api-url'])}` : undefined,
   ].filter((flag): flag is string => flag !== undefined);
   return ['titan', args, ...flags].join(' ');
@@ -169,22 +191,26 @@ export function runCommand(io: ProcessIO): TitanCommand {
         .options(runtimeOptions)
         .example('$0 run product-prices --wait --export prices.csv', 'run, wait, export as CSV')
         .example(
-          '$0 run --local --workspace examples/quickstart my-first-task --wait --export results.json',
-          'the quickstart, offline',
+          '$0 run --local my-first-task --wait --export results.json',
+          'the quickstart, offline (after titan apply --local examples/quickstart)',
         ),
     handler: async (argv) => {
       const timeoutMs = timeoutOption(argv.timeout);
       const { runManagedTask } = await import('../../app/run.js');
-      await withRuntime(argv, io, (ctx) =>
-        runManagedTask(ctx, {
-          task: { key: argv.key, taskId: argv['task-id'] },
-          wait: argv.wait,
-          timeoutMs,
-          exportFile: argv.export,
-          format: argv.format,
-          secretPayloadFile: argv['secret-payload-file'],
-          strict: argv.strict,
-        }),
+      await withRuntime(
+        argv,
+        io,
+        (ctx) =>
+          runManagedTask(ctx, {
+            task: { key: argv.key, taskId: argv['task-id'] },
+            wait: argv.wait,
+            timeoutMs,
+            exportFile: argv.export,
+            format: argv.format,
+            secretPayloadFile: argv['secret-payload-file'],
+            strict: argv.strict,
+          }),
+        { key: argv.key },
       );
     },
   };

@@ -1,8 +1,9 @@
 /**
  * Schedules as a reviewer reads them: a human reading ("every hour at :00") and runs per day. Pure and
- * deterministic: runs/day never looks at the clock; it is the number of runs in the fixed UTC year 2023 (a
- * non-leap year starting on a Sunday) divided by 365, so weekly and monthly schedules get their true average
- * (a weekly run is 0.14/day) instead of a 0 or 1 that depends on the day the plan was made.
+ * deterministic: runs/day never looks at the clock. It is the exact average over a whole 400-year Gregorian cycle
+ * (146,097 days, the period after which weekdays and leap days repeat), so a weekly run is 1/7 whatever its
+ * weekday, a monthly run 4,800/146,097 and a run on 29 February 97/146,097 — never a 0 or 1 that depends on the
+ * day or the year the plan was made. Values are kept exact; only `formatRunsPerDay` rounds, for display.
  */
 import { CronExpressionParser, type CronExpression } from 'cron-parser';
 import type { TaskSpec } from '../model.js';
@@ -13,14 +14,16 @@ export interface ScheduleReading {
   expression: string;
   /** "every hour at :00", "every day at 06:00 UTC", … or `cron "<expr>" (UTC)` when no simpler words fit. */
   reading: string;
-  /** Average runs per day, rounded to 2 decimals. */
+  /** Average runs per day over the Gregorian cycle, unrounded. */
   runsPerDay: number;
 }
 
-const WINDOW_YEAR = 2023;
+/** The cycle starts on 1 January 2000 (a Saturday); any 400 consecutive years give the same averages. */
+const CYCLE_START_YEAR = 2000;
+const CYCLE_YEARS = 400;
+const CYCLE_DAYS = 146_097;
 /** Parsing with a fixed current date keeps the parser off the clock (and is faster). */
-const FIXED_NOW = new Date(Date.UTC(WINDOW_YEAR, 0, 1));
-const WINDOW_DAYS = 365;
+const FIXED_NOW = new Date(Date.UTC(CYCLE_START_YEAR, 0, 1));
 const DAY_NAMES = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 const MONTH_NAMES = [
   'January',
@@ -46,7 +49,7 @@ export function readSchedule(schedule: string): ScheduleReading | undefined {
   } catch {
     return undefined;
   }
-  return { expression, reading: describe(cron, expression), runsPerDay: round2(runsPerDayOf(cron)) };
+  return { expression, reading: describe(cron, expression), runsPerDay: runsPerDayOf(cron) };
 }
 
 export type ScheduleReader = (schedule: string) => ScheduleReading | undefined;
@@ -73,28 +76,124 @@ export function taskRunsPerDay(
   return read(task.schedule)?.runsPerDay ?? 0;
 }
 
-/** `24`, `0.14`, `+48` (with `signed`), `-24`. */
+/**
+ * A runs/day value for display: `24`, `0.14`, `+48` (with `signed`), `-24`; a value that rounds to 0 without being
+ * 0 (a yearly schedule) is `<0.01` (`+<0.01`, `-<0.01`) rather than a misleading 0.
+ */
 export function formatRunsPerDay(value: number, signed = false): string {
-  const text = String(round2(value));
-  return signed && value > 0 ? `+${text}` : text;
+  const sign = signed && value > 0 ? '+' : value < 0 ? '-' : '';
+  if (value !== 0 && Math.abs(value) < 0.005) return `${sign}<0.01`;
+  return `${sign}${String(Math.abs(round2(value)))}`;
+}
+
+/** `24 runs/day`, `1 run/day`, `+<0.01 runs/day`. */
+export function runsPerDayText(value: number, signed = false): string {
+  const text = formatRunsPerDay(value, signed);
+  return `${text} ${/^[+-]?1$/.test(text) ? 'run' : 'runs'}/day`;
 }
 
 export const round2 = (value: number): number => Math.round(value * 100) / 100 + 0; // + 0 turns -0 into 0
 
+/** Runs/day totals in plan data: exact sums, rid of floating-point noise (71.00000000000001). */
+export const roundRunsData = (value: number): number => Math.round(value * 1e6) / 1e6 + 0;
+
 function runsPerDayOf(cron: CronExpression): number {
   const { minute, hour } = cron.fields;
   const perMatchingDay = minute.values.length * hour.values.length;
-  const [, , dayOfMonth, month, dayOfWeek] = cron.stringify().split(' ');
-  if (isAny(dayOfMonth) && isAny(month) && isAny(dayOfWeek)) return perMatchingDay;
-  // Days are independent of the time of day: probe each day of the window at the first matching time.
-  const h = Number(hour.values[0]);
-  const m = Number(minute.values[0]);
-  let days = 0;
-  for (let d = 0; d < WINDOW_DAYS; d += 1) {
-    if (cron.includesDate(new Date(Date.UTC(WINDOW_YEAR, 0, 1 + d, h, m)))) days += 1;
-  }
-  return (days * perMatchingDay) / WINDOW_DAYS;
+  return (matchingDaysPerCycle(cron) * perMatchingDay) / CYCLE_DAYS;
 }
+
+/**
+ * Days of the cycle on which the expression runs. Plain day-of-month, month and weekday lists are counted from a
+ * table of the cycle's dates; `L` and `#` forms are probed once per kind of month (its month, length and first
+ * weekday: about 100 kinds), which is exact too.
+ */
+function matchingDaysPerCycle(cron: CronExpression): number {
+  const { dayOfMonth, dayOfWeek, month } = cron.fields;
+  const doms = dayOfMonth.values;
+  const dows = dayOfWeek.values;
+  const plain =
+    doms.every((v) => typeof v === 'number') &&
+    dows.every((v) => typeof v === 'number') &&
+    !dayOfWeek.hasLastChar &&
+    !dayOfMonth.hasLastChar &&
+    dayOfWeek.nthDay === 0;
+  if (!plain) return probeMonthKinds(cron);
+  const days = new Set(doms as number[]);
+  const weekdays = new Set((dows as number[]).map((d) => d % 7));
+  const anyDay = dayOfMonth.isWildcard;
+  const anyWeekday = dayOfWeek.isWildcard;
+  let count = 0;
+  for (const m of month.values as number[]) {
+    const byDay = CYCLE_TABLE[m - 1] as number[][];
+    for (let d = 1; d <= 31; d += 1) {
+      const byWeekday = byDay[d - 1] as number[];
+      for (let w = 0; w < 7; w += 1) {
+        const n = byWeekday[w] as number;
+        if (n === 0) continue;
+        // Like cron (and cron-parser): day of month and weekday, when both are restricted, match either.
+        const matches =
+          anyDay && anyWeekday
+            ? true
+            : anyDay
+              ? weekdays.has(w)
+              : anyWeekday
+                ? days.has(d)
+                : days.has(d) || weekdays.has(w);
+        if (matches) count += n;
+      }
+    }
+  }
+  return count;
+}
+
+function probeMonthKinds(cron: CronExpression): number {
+  const h = Number(cron.fields.hour.values[0]);
+  const m = Number(cron.fields.minute.values[0]);
+  let count = 0;
+  for (const kind of MONTH_KINDS) {
+    let days = 0;
+    for (let d = 1; d <= kind.length; d += 1) {
+      if (cron.includesDate(new Date(Date.UTC(kind.year, kind.month, d, h, m)))) days += 1;
+    }
+    count += days * kind.count;
+  }
+  return count;
+}
+
+const daysIn = (year: number, month: number): number => new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
+
+/** `CYCLE_TABLE[month - 1][day - 1][weekday]`: how many dates of the cycle have that month, day and weekday. */
+const CYCLE_TABLE: readonly (readonly (readonly number[])[])[] = (() => {
+  const table = Array.from({ length: 12 }, () => Array.from({ length: 31 }, () => [0, 0, 0, 0, 0, 0, 0]));
+  let weekday = new Date(Date.UTC(CYCLE_START_YEAR, 0, 1)).getUTCDay();
+  for (let y = CYCLE_START_YEAR; y < CYCLE_START_YEAR + CYCLE_YEARS; y += 1) {
+    for (let mo = 0; mo < 12; mo += 1) {
+      const length = daysIn(y, mo);
+      for (let d = 0; d < length; d += 1) {
+        const counts = table[mo]?.[d] as number[];
+        counts[weekday] = (counts[weekday] ?? 0) + 1;
+        weekday = (weekday + 1) % 7;
+      }
+    }
+  }
+  return table;
+})();
+
+/** Each kind of month in the cycle (month, length, first weekday), with one real example and how often it occurs. */
+const MONTH_KINDS: readonly { year: number; month: number; length: number; count: number }[] = (() => {
+  const kinds = new Map<string, { year: number; month: number; length: number; count: number }>();
+  for (let y = CYCLE_START_YEAR; y < CYCLE_START_YEAR + CYCLE_YEARS; y += 1) {
+    for (let mo = 0; mo < 12; mo += 1) {
+      const length = daysIn(y, mo);
+      const key = `${mo}:${length}:${new Date(Date.UTC(y, mo, 1)).getUTCDay()}`;
+      const kind = kinds.get(key);
+      if (kind) kind.count += 1;
+      else kinds.set(key, { year: y, month: mo, length, count: 1 });
+    }
+  }
+  return [...kinds.values()];
+})();
 
 const isAny = (field: string | undefined): boolean => field === undefined || field === '*' || field === '?';
 

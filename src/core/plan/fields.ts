@@ -2,10 +2,10 @@
  * Field-level differences between two (normalised) specs, as a reviewer reads them: values masked where they are
  * sensitive, `output_schema` changes classified, schedules read aloud with their runs per day.
  */
-import { deepEqual, type JsonValue } from '../json.js';
+import { deepEqual, isJsonObject, type JsonValue } from '../json.js';
 import { TASK_SPEC_FIELDS, type TaskSpec } from '../model.js';
 import { isSensitivePath, maskSensitive } from '../sensitive.js';
-import { formatRunsPerDay, readSchedule, taskRunsPerDay, type ScheduleReader } from './cron.js';
+import { readSchedule, runsPerDayText, taskRunsPerDay, type ScheduleReader } from './cron.js';
 import type { FieldChange } from './model.js';
 import { classifySchemaChange } from './schema-compat.js';
 
@@ -27,22 +27,39 @@ export function diffSpecFields(
     const realBefore = before?.[field] as JsonValue | undefined;
     const realAfter = after?.[field] as JsonValue | undefined;
     if (deepEqual(realBefore, realAfter)) continue;
-    const sensitive =
-      isSensitivePath(`/${field}`, sensitivePaths) || sensitivePaths.some((p) => p.startsWith(`/${field}/`));
-    const change: FieldChange = { field, sensitive, notes: [] };
+    const paths = sensitivePaths.filter((p) => p === `/${field}` || p.startsWith(`/${field}/`));
+    const change: FieldChange = { field, sensitive: paths.length > 0, notes: [] };
     const shownBefore = maskedBefore?.[field] as JsonValue | undefined;
     const shownAfter = maskedAfter?.[field] as JsonValue | undefined;
     if (shownBefore !== undefined) change.before = shownBefore;
     if (shownAfter !== undefined) change.after = shownAfter;
-    if (change.sensitive && before !== undefined && deepEqual(shownBefore, shownAfter)) {
-      const paths = sensitivePaths.filter((p) => p === `/${field}` || p.startsWith(`/${field}/`));
-      change.notes.push(`sensitive value changed: ${paths.join(', ')}`);
+    if (before !== undefined && after !== undefined && paths.length > 0) {
+      // Which secrets differ is worth saying (drift reports it too), even when other parts changed as well.
+      const differing = paths.filter(
+        (p) => !deepEqual(valueAtPointer(before, p), valueAtPointer(after, p)),
+      );
+      if (differing.length > 0) {
+        change.sensitive_changed = differing;
+        change.notes.push(`sensitive value changed: ${differing.join(', ')}`);
+      }
     }
     if (before !== undefined) classifyOutput(field, shownBefore, shownAfter, change);
     changes.push(change);
   }
-  addScheduleNotes(before, after, changes, read);
+  addScheduleNotes(before, after, changes, sensitivePaths, read);
   return changes;
+}
+
+/** The value at a JSON pointer (`/payload/api_key`), or undefined. */
+function valueAtPointer(spec: TaskSpec, pointer: string): JsonValue | undefined {
+  let node: JsonValue | undefined = spec as unknown as JsonValue;
+  for (const raw of pointer.split('/').slice(1)) {
+    const token = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (Array.isArray(node)) node = node[Number(token)];
+    else if (isJsonObject(node)) node = node[token];
+    else return undefined;
+  }
+  return node;
 }
 
 /** `output_schema`, and the last step's output schema of a multi-step plan (what the task's results follow). */
@@ -77,17 +94,20 @@ function lastStepSchema(plan: JsonValue | undefined): JsonValue | undefined {
 
 /**
  * The reading of the schedule before and after, on the `schedule` field change (or `execution_type`, when only
- * that changed): "every hour at :00 (24 runs/day) -> every 20 minutes (72 runs/day): +48 runs/day".
+ * that changed): "every hour at :00 (24 runs/day) -> every 20 minutes (72 runs/day): +48 runs/day". Nothing when
+ * the schedule or the execution type is sensitive: a reading would show the value.
  */
 function addScheduleNotes(
   before: TaskSpec | undefined,
   after: TaskSpec | undefined,
   changes: FieldChange[],
+  sensitivePaths: readonly string[],
   read: ScheduleReader,
 ): void {
   const target =
     changes.find((c) => c.field === 'schedule') ?? changes.find((c) => c.field === 'execution_type');
-  if (target === undefined || target.sensitive) return;
+  if (target === undefined) return;
+  if (isSensitivePath('/schedule', sensitivePaths) || isSensitivePath('/execution_type', sensitivePaths)) return;
   const from = before && scheduleWords(before, read);
   const to = after && scheduleWords(after, read);
   if (before === undefined) {
@@ -95,12 +115,16 @@ function addScheduleNotes(
     return;
   }
   const delta = (after ? taskRunsPerDay(after, read) : 0) - taskRunsPerDay(before, read);
-  const runs = delta === 0 ? '' : `: ${formatRunsPerDay(delta, true)} runs/day`;
+  const runs = delta === 0 ? '' : `: ${runsPerDayText(delta, true)}`;
   target.notes.push(`${from ?? 'not scheduled'} -> ${to ?? 'not scheduled'}${runs}`);
 }
 
-function scheduleWords(spec: TaskSpec, read: ScheduleReader): string | undefined {
+/** "every day at 06:00 UTC (1 run/day)"; undefined when the spec is not scheduled or the cron does not parse. */
+export function scheduleWords(
+  spec: Pick<TaskSpec, 'execution_type' | 'schedule'>,
+  read: ScheduleReader = readSchedule,
+): string | undefined {
   if (spec.execution_type !== 'scheduled' || spec.schedule === undefined) return undefined;
   const reading = read(spec.schedule);
-  return reading && `${reading.reading} (${formatRunsPerDay(reading.runsPerDay)} runs/day)`;
+  return reading && `${reading.reading} (${runsPerDayText(reading.runsPerDay)})`;
 }

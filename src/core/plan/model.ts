@@ -1,7 +1,8 @@
 /**
  * The one `Plan` type (design.md §6): a versioned, serialisable object. Text, markdown and JSON are renderings
  * of it; `apply PLANFILE` executes exactly its changes. It never holds a sensitive value: those are replaced by
- * `SENSITIVE` before a plan leaves the planner.
+ * `SENSITIVE` before a plan leaves the planner. Its field names are its JSON names, snake_case throughout (a saved
+ * plan is read back as this type without any mapping).
  */
 import type { SourceLocation } from '../diagnostics.js';
 import type { JsonValue } from '../json.js';
@@ -37,6 +38,11 @@ export interface FieldChange {
   after?: JsonValue;
   /** A value at or below this field came from `${env:…}`: it is shown as `SENSITIVE`. */
   sensitive: boolean;
+  /**
+   * JSON pointers of the sensitive values under this field whose real values differ (compared unmasked, never
+   * shown). Absent when none differs, and on creates.
+   */
+  sensitive_changed?: string[];
   /** For `output_schema` (and a multi-step plan's last step): does the change break consumers of the results? */
   compatibility?: 'breaking' | 'compatible';
   /** Human notes: why breaking, the schedule's reading and runs/day, … */
@@ -58,7 +64,7 @@ export interface PlannedChange {
    */
   id?: string;
   /** The lock key the task was known under (`move`, or a `create`/`replace` of a renamed task): apply drops it. */
-  fromKey?: string;
+  from_key?: string;
   /** The Titan task name (`spec.name`), for display. */
   name: string;
   /** Spec before (live, when read) and after (desired), normalised, sensitive values masked. */
@@ -92,8 +98,11 @@ export interface PlanSummary {
   noop: number;
   /** Breaking `output_schema` changes. */
   breaking: number;
-  /** Change in scheduled runs per day across all changes (after − before), rounded to 2 decimals. */
-  runsPerDayDelta: number;
+  /**
+   * Change in scheduled runs per day across all changes (after − before): the exact averages summed, then rounded
+   * to 6 decimals only to drop floating-point noise. Renderers round for display.
+   */
+  runs_per_day_delta: number;
   drifted: number;
   vanished: number;
 }
@@ -114,7 +123,7 @@ export interface Plan {
   lock: { lineage: string; serial: number } | null;
   /** What produced the plan, so a saved plan can be re-checked: paths and files relative to the workspace. */
   manifests: { paths: string[]; files: string[] };
-  options: { targets: string[]; replace: string[]; allowMassDelete: boolean };
+  options: { targets: string[]; replace: string[]; allow_mass_delete: boolean };
   /** Sorted by key. */
   changes: PlannedChange[];
   fingerprints: TaskFingerprint[];

@@ -16,13 +16,14 @@
 import { InvalidInputError } from '../errors.js';
 import type { LockEntry, Lockfile } from '../lock/model.js';
 import type { DesiredTask, LiveTask, TaskSpec, TaskSpecField } from '../model.js';
-import { maskSensitive } from '../sensitive.js';
-import { createScheduleReader, round2, taskRunsPerDay, type ScheduleReader } from './cron.js';
+import { isSensitivePath, maskSensitive } from '../sensitive.js';
+import { createScheduleReader, roundRunsData, taskRunsPerDay, type ScheduleReader } from './cron.js';
 import { diffSpecFields } from './fields.js';
 import {
   CHANGE_ACTIONS,
   METADATA_FIELD_PREFIX,
   PLAN_FORMAT_VERSION,
+  SENSITIVE,
   type ChangeAction,
   type FieldChange,
   type Plan,
@@ -223,6 +224,7 @@ export function planChanges(
   }
   changes.sort((a, b) => compareStrings(a.key, b.key));
   const selected = selectTargets(changes, targets, identity.desired, warnings);
+  warnUnselectedReplacements(selected, replace, targets, warnings);
 
   const managedCount = Object.keys(lock?.tasks ?? {}).length;
   const liveIds = [...identity.liveById.keys()];
@@ -234,7 +236,7 @@ export function planChanges(
     options: {
       targets: targets.map((selector) => selector.text),
       replace: [...replace].sort(compareStrings),
-      allowMassDelete: options.allowMassDelete === true,
+      allow_mass_delete: options.allowMassDelete === true,
     },
     changes: selected,
     fingerprints: fingerprintsOf(selected, identity),
@@ -269,13 +271,31 @@ function selectTargets(
   const labels = new Map(desired.map((task) => [task.key, task.labels]));
   const matches = (selectors: TargetSelector[], change: PlannedChange): boolean =>
     matchesAnyTarget(selectors, change.key, labels.get(change.key)) ||
-    (change.fromKey !== undefined && matchesAnyTarget(selectors, change.fromKey, undefined));
+    (change.from_key !== undefined && matchesAnyTarget(selectors, change.from_key, undefined));
   for (const selector of targets) {
     if (!changes.some((change) => matches([selector], change))) {
       warnings.push(`--target ${selector.text} matched no task.`);
     }
   }
   return changes.filter((change) => matches(targets, change));
+}
+
+/** `--replace KEY` with a `--target` that leaves KEY out replaces nothing: say so rather than ignore it. */
+function warnUnselectedReplacements(
+  selected: PlannedChange[],
+  replace: Set<string>,
+  targets: TargetSelector[],
+  warnings: string[],
+): void {
+  if (targets.length === 0) return;
+  const planned = new Set(selected.map((change) => change.key));
+  for (const key of [...replace].sort(compareStrings)) {
+    if (planned.has(key) || warnings.some((w) => w.startsWith(`--replace ${key}:`))) continue;
+    warnings.push(
+      `--replace ${key} is ignored: --target ${targets.map((t) => t.text).join(', --target ')} does not select it. ` +
+        `Add --target ${key} to replace it.`,
+    );
+  }
 }
 
 function planManaged(
@@ -300,7 +320,7 @@ function planManaged(
         ? `managed task ${entry.id} is gone from the service (deleted outside titan?); it will be created again.`
         : `managed task ${entry.id} is gone from the service; ${twin.id}, an unmanaged task equal to the manifest, takes its place.`,
     );
-    if (fromKey !== undefined) change.fromKey = fromKey;
+    if (fromKey !== undefined) change.from_key = fromKey;
     return change;
   }
   const desiredSpec = normalizeSpec(task.spec);
@@ -341,7 +361,7 @@ function planManaged(
   }
   if (drift)
     change.warnings.push('changed outside titan since the last apply; the plan reverts it to the manifest.');
-  if (fromKey !== undefined) change.fromKey = fromKey;
+  if (fromKey !== undefined) change.from_key = fromKey;
   runsDelta.set(
     change,
     sameSchedule(desiredSpec, live)
@@ -429,7 +449,8 @@ function planDelete(
     action: 'delete',
     key,
     id: entry.id,
-    name: live?.name ?? key,
+    // The lock knows which values were secrets when they were applied: the live name may be one.
+    name: isSensitivePath('/name', entry.sensitive ?? []) ? SENSITIVE : (live?.name ?? key),
     fields: [],
     drift: false,
     vanished: live === undefined,
@@ -517,7 +538,9 @@ function summarize(changes: PlannedChange[], runsDelta: Map<PlannedChange, numbe
   return {
     ...counts,
     breaking,
-    runsPerDayDelta: round2(changes.reduce((sum, change) => sum + (runsDelta.get(change) ?? 0), 0)),
+    runs_per_day_delta: roundRunsData(
+      changes.reduce((sum, change) => sum + (runsDelta.get(change) ?? 0), 0),
+    ),
     drifted: changes.filter((change) => change.drift).length,
     vanished: changes.filter((change) => change.vanished).length,
   };

@@ -11,7 +11,7 @@ import { isJsonObject, type JsonObject } from '../../core/json.js';
 import type { LiveTask, TaskSpec } from '../../core/model.js';
 import { createBodyFromSpec, liveTaskFromBody, patchBodyFromSpec } from '../../core/task-body.js';
 import { DEFAULT_BACKOFF } from './backoff.js';
-import { errorFromAnswer, invalidAnswer, readEnvelope } from './envelope.js';
+import { errorFromAnswer, invalidAnswer, readEnvelope, unexpectedAnswer } from './envelope.js';
 import { NotFoundError } from './errors.js';
 import { Transport, type HttpAnswer, type HttpRequest } from './http.js';
 import { parseListPage, readAllPages } from './list.js';
@@ -38,6 +38,15 @@ const DEFAULT_PAGE_SIZE = 100;
  * pager follows the size it answers with, so listing N tasks costs ⌈N / max page size⌉ requests, not ⌈N / 100⌉.
  */
 const TASK_LIST_PAGE_SIZE = 1000;
+type FieldType = 'string' | 'boolean' | 'number';
+type RequiredFields = Readonly<Record<string, FieldType>>;
+/** The fields callers rely on in each kind of answer; an answer without them is refused, never cast blindly. */
+const EXECUTION_FIELDS: RequiredFields = { id: 'string', status: 'string' };
+const RESULTS_FIELDS: RequiredFields = { ready: 'boolean', record_count: 'number' };
+const DATASET_FIELDS: RequiredFields = { id: 'string', record_count: 'number' };
+const MEDIA_FIELDS: RequiredFields = { id: 'string', url: 'string' };
+const TEMPLATE_FIELDS: RequiredFields = { id: 'string', slug: 'string' };
+
 const EXPORT_ACCEPT: Record<ExportFormat, string> = {
   json: 'application/json',
   ndjson: 'application/x-ndjson',
@@ -166,8 +175,8 @@ class HttpTaskServiceClient implements TaskServiceClient {
     return this.executionList(`/tasks/${enc(taskId)}/executions`, { status: options.status }, options.limit);
   }
 
-  async listTaskDatasets(taskId: string): Promise<Dataset[]> {
-    return (await this.plainList(`/tasks/${enc(taskId)}/datasets`)) as unknown as Dataset[];
+  listTaskDatasets(taskId: string): Promise<Dataset[]> {
+    return this.plainList<Dataset>(`/tasks/${enc(taskId)}/datasets`, DATASET_FIELDS);
   }
 
   // ---- executions
@@ -204,11 +213,9 @@ class HttpTaskServiceClient implements TaskServiceClient {
 
   // ---- results, datasets, media
 
-  async getResults(executionId: string): Promise<ResultsMetadata> {
-    return (await this.object({
-      method: 'GET',
-      path: `/executions/${enc(executionId)}/results`,
-    })) as unknown as ResultsMetadata;
+  getResults(executionId: string): Promise<ResultsMetadata> {
+    const request: HttpRequest = { method: 'GET', path: `/executions/${enc(executionId)}/results` };
+    return this.object<ResultsMetadata>(request, RESULTS_FIELDS);
   }
 
   async exportResults(executionId: string, format: ExportFormat, sink: Writable): Promise<number> {
@@ -220,12 +227,12 @@ class HttpTaskServiceClient implements TaskServiceClient {
     return (await this.download(`/executions/${enc(executionId)}/results/download`, 'text/csv', sink)).bytes;
   }
 
-  async listExecutionDatasets(executionId: string): Promise<Dataset[]> {
-    return (await this.plainList(`/executions/${enc(executionId)}/datasets`)) as unknown as Dataset[];
+  listExecutionDatasets(executionId: string): Promise<Dataset[]> {
+    return this.plainList<Dataset>(`/executions/${enc(executionId)}/datasets`, DATASET_FIELDS);
   }
 
-  async listMedia(executionId: string): Promise<MediaItem[]> {
-    return (await this.plainList(`/executions/${enc(executionId)}/media`)) as unknown as MediaItem[];
+  listMedia(executionId: string): Promise<MediaItem[]> {
+    return this.plainList<MediaItem>(`/executions/${enc(executionId)}/media`, MEDIA_FIELDS);
   }
 
   async downloadMedia(
@@ -238,16 +245,16 @@ class HttpTaskServiceClient implements TaskServiceClient {
 
   // ---- templates
 
-  async listTemplates(): Promise<Template[]> {
-    return (await this.plainList('/templates')) as unknown as Template[];
+  listTemplates(): Promise<Template[]> {
+    return this.plainList<Template>('/templates', TEMPLATE_FIELDS);
   }
 
-  async getTemplate(idOrSlug: string): Promise<Template> {
-    return (await this.object({ method: 'GET', path: `/templates/${enc(idOrSlug)}` })) as unknown as Template;
+  getTemplate(idOrSlug: string): Promise<Template> {
+    return this.object<Template>({ method: 'GET', path: `/templates/${enc(idOrSlug)}` }, TEMPLATE_FIELDS);
   }
 
   previewTemplate(id: string, body?: JsonObject): Promise<JsonObject> {
-    return this.object({ method: 'POST', path: `/templates/${enc(id)}/preview`, body });
+    return this.object({ method: 'POST', path: `/templates/${enc(id)}/preview`, body }, {});
   }
 
   // ---- reading answers
@@ -275,27 +282,59 @@ class HttpTaskServiceClient implements TaskServiceClient {
 
   private async execution(request: HttpRequest): Promise<Execution> {
     const answer = await this.transport.send(request);
-    return this.identified(request, answer) as unknown as Execution;
+    const data = this.identified(request, answer);
+    this.check(request, answer, [data], EXECUTION_FIELDS);
+    return data as unknown as Execution; // the fields callers read were checked
   }
 
-  private async object(request: HttpRequest): Promise<JsonObject> {
+  /** `data` as an object holding `fields`. */
+  private async object<T = JsonObject>(request: HttpRequest, fields: RequiredFields): Promise<T> {
     const answer = await this.transport.send(request);
     const data = this.envelope(request, answer).data;
     if (!isJsonObject(data)) throw this.invalid(request, answer, 'no object in data');
-    return data;
+    this.check(request, answer, [data], fields);
+    return data as unknown as T; // the fields callers read were checked
   }
 
-  private async listPage(path: string, query: Record<string, string | number | undefined>) {
+  private async listPage(
+    path: string,
+    query: Record<string, string | number | undefined>,
+    fields: RequiredFields = {},
+  ) {
     const request: HttpRequest = { method: 'GET', path: withQuery(path, query) };
     const answer = await this.transport.send(request);
     const page = parseListPage(this.envelope(request, answer));
     if (page === undefined) throw this.invalid(request, answer, 'no list of objects in data');
+    this.check(request, answer, page.items, fields, true);
     return page;
   }
 
   /** An unpaginated list (datasets, media, templates). */
-  private async plainList(path: string): Promise<JsonObject[]> {
-    return (await this.listPage(path, {})).items;
+  private async plainList<T>(path: string, fields: RequiredFields): Promise<T[]> {
+    return (await this.listPage(path, {}, fields)).items as unknown as T[]; // checked by listPage
+  }
+
+  /** Refuses the answer unless every item holds `fields` with the right types. */
+  private check(
+    request: HttpRequest,
+    answer: HttpAnswer,
+    items: JsonObject[],
+    fields: RequiredFields,
+    listed = false,
+  ): void {
+    const problems: string[] = [];
+    items.forEach((item, index) => {
+      const where = listed ? `item ${index} of data` : 'data';
+      for (const [name, type] of Object.entries(fields)) {
+        const value = item[name];
+        if (value === undefined || value === null) problems.push(`${where} is missing "${name}"`);
+        else if (typeof value !== type) problems.push(`"${name}" in ${where} is not a ${type}`);
+      }
+    });
+    if (problems.length > 0) {
+      const shown = problems.length > 3 ? [...problems.slice(0, 3), `${problems.length - 3} more`] : problems;
+      throw unexpectedAnswer(answer, { creates: request.creates, token: this.#token }, shown);
+    }
   }
 
   private async executionList(
@@ -305,7 +344,7 @@ class HttpTaskServiceClient implements TaskServiceClient {
   ): Promise<Execution[]> {
     const pageSize = Math.min(limit ?? DEFAULT_PAGE_SIZE, DEFAULT_PAGE_SIZE);
     const items = await readAllPages(
-      (offset, size) => this.listPage(path, { ...filters, limit: size, offset }),
+      (offset, size) => this.listPage(path, { ...filters, limit: size, offset }, EXECUTION_FIELDS),
       {
         pageSize,
         path: `/api/v1${path}`,
@@ -313,7 +352,7 @@ class HttpTaskServiceClient implements TaskServiceClient {
         ...(limit === undefined ? {} : { maxItems: limit }),
       },
     );
-    return items as unknown as Execution[];
+    return items as unknown as Execution[]; // each page was checked against EXECUTION_FIELDS
   }
 
   /** Pipes a raw body into `sink` with backpressure, never holding it whole; the deadline becomes an idle timer. */

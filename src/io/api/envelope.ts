@@ -76,6 +76,24 @@ export function invalidAnswer(answer: HttpAnswer, context: AnswerContext, what: 
   return new ServerError(init);
 }
 
+/**
+ * A success whose data lacks fields callers rely on (`problems`: `data is missing "status"`…). A creating request
+ * may still have taken effect, so it stays ambiguous; anything else is a server fault.
+ */
+export function unexpectedAnswer(answer: HttpAnswer, context: AnswerContext, problems: string[]): ApiError {
+  const init: ApiErrorInit = {
+    method: answer.method,
+    path: answer.path,
+    status: answer.status,
+    code: 'INVALID_RESPONSE',
+    message: `unexpected answer from the Task Service: ${answer.method} ${answer.path} answered ${answer.status} but ${problems.join('; ')}`,
+  };
+  if (context.creates) {
+    return new AmbiguousWriteError({ ...init, message: `${init.message}; it may or may not have taken effect` });
+  }
+  return new ServerError(init);
+}
+
 /** The typed error for a failed answer (non-2xx, or `success: false`). */
 export function errorFromAnswer(answer: HttpAnswer, context: AnswerContext): ApiError {
   const parsed = parseJson(answer.text);
@@ -119,7 +137,7 @@ export function errorFromAnswer(answer: HttpAnswer, context: AnswerContext): Api
     case 404:
       return new NotFoundError(init(`not found: ${where} (${label}): ${serverMessage}`));
     case 429:
-      return rateLimited(init, label, where, serverMessage, answer.attempts);
+      return rateLimited(init, label, where, serverMessage, answer);
   }
   if (kind >= 500) {
     if (context.creates && AMBIGUOUS_SERVER_STATUSES.has(kind)) {
@@ -166,22 +184,34 @@ function rateLimited(
   label: string,
   where: string,
   serverMessage: string,
-  attempts: number,
+  answer: HttpAnswer,
 ): RateLimitedError {
+  const resetAt = absoluteResetOf(answer.headers);
   const quota = /\b\w*limit_exceeded\b/.exec(serverMessage)?.[0];
   if (quota !== undefined) {
     return new RateLimitedError(
-      init(`the daily quota for ${where} is spent (${label}): ${serverMessage}`, 'Try again tomorrow.'),
+      init(
+        `the daily quota for ${where} is spent (${label}): ${serverMessage}`,
+        resetAt === undefined ? 'Try again tomorrow.' : `Try again after ${resetAt}.`,
+      ),
       quota,
     );
   }
+  const resets = resetAt === undefined ? '' : `; the limit resets at ${resetAt}`;
   return new RateLimitedError(
     init(
-      `the Task Service kept rate-limiting ${where} (${label}, ${attempts} attempts): ${serverMessage}`,
+      `the Task Service kept rate-limiting ${where} (${label}, ${answer.attempts} attempts${resets}): ${serverMessage}`,
       'Lower --parallelism, or try again in a minute.',
     ),
     undefined,
   );
+}
+
+/** `X-RateLimit-Reset` as an ISO instant, when it is given as Unix seconds (the documented form). */
+function absoluteResetOf(headers: Headers): string | undefined {
+  const value = headers.get('x-ratelimit-reset')?.trim() ?? '';
+  if (!/^\d+$/.test(value) || Number(value) < 1_000_000_000) return undefined;
+  return new Date(Number(value) * 1000).toISOString();
 }
 
 function parseJson(text: string): unknown {

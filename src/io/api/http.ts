@@ -9,7 +9,7 @@ import { InterruptedError, TitanError } from '../../core/errors.js';
 import type { JsonValue } from '../../core/json.js';
 import type { RequestStats } from './types.js';
 import { retryDelayMs, serverRequestedWaitMs, type BackoffPolicy } from './backoff.js';
-import { AmbiguousWriteError, NetworkError, TimeoutError, redactSecret } from './errors.js';
+import { AmbiguousWriteError, NetworkError, RateLimitedError, TimeoutError, redactSecret } from './errors.js';
 import { API_PREFIX } from './origin.js';
 import { RatePacer } from './pacer.js';
 
@@ -141,7 +141,11 @@ export class Transport {
     const path = `${API_PREFIX}${request.path}`;
     let waitedMs = 0;
     for (let attempt = 1; ; attempt++) {
-      await this.pause(this.pacer.reserve());
+      // A pacing wait counts against the same budget as retry waits: a far-off reset fails fast, it never freezes.
+      const pacing = this.pacer.reserve(Math.max(0, this.config.maxRetryWaitMs - waitedMs));
+      if (pacing === undefined) throw this.pacedOut(request, path);
+      await this.pause(pacing);
+      waitedMs += pacing;
       const deadline = new Deadline(this.config.timeoutMs, this.config.signal);
       const started = this.config.now();
       this.config.stats.requests += 1;
@@ -185,7 +189,7 @@ export class Transport {
     attempt: number,
     waitedMs: number,
   ): number | undefined {
-    this.pacer.observe(result.status, result.headers);
+    this.pacer.observe(result.status, result.headers, isSpentQuota(result.status, result.text));
     if (result.status === 429) this.config.stats.rateLimited += 1;
     const retry = this.mayRetryStatus(request, result.status, result.text);
     const requested = retry ? serverRequestedWaitMs(result.headers, this.config.now()) : undefined;
@@ -280,7 +284,7 @@ export class Transport {
    */
   private mayRetryStatus(request: HttpRequest, status: number, text: string): boolean {
     if (!RETRYABLE_STATUSES.has(status)) return false;
-    if (status === 429) return !text.includes('limit_exceeded');
+    if (status === 429) return !isSpentQuota(status, text);
     return IDEMPOTENT_METHODS.has(request.method);
   }
 
@@ -339,6 +343,23 @@ export class Transport {
     });
   }
 
+  /** The request would wait past the retry budget for the rate limit to reset: it is not sent at all. */
+  private pacedOut(request: HttpRequest, path: string): RateLimitedError {
+    const resetAt = this.pacer.earliestStart();
+    const inMs = Math.max(0, resetAt - this.config.now());
+    return new RateLimitedError(
+      {
+        method: request.method,
+        path,
+        status: undefined,
+        code: 'RATE_LIMITED',
+        message: `${request.method} ${path} was not sent: the Task Service's rate limit resets at ${new Date(resetAt).toISOString()} (in ${describeWait(inMs)}), later than titan waits for one request (${describeWait(this.config.maxRetryWaitMs)})`,
+        hint: 'Try again after the reset, or lower --parallelism.',
+      },
+      undefined,
+    );
+  }
+
   private interruption(): Error {
     const reason: unknown = this.config.signal?.reason;
     return reason instanceof TitanError ? reason : new InterruptedError('interrupted');
@@ -364,6 +385,20 @@ export class Transport {
     if (fields.retryInMs !== undefined) line += ` (retry in ${fields.retryInMs}ms)`;
     this.config.trace(redactSecret(line, this.#token));
   }
+}
+
+/** A 429 for a spent daily quota (`preview_limit_exceeded`…): no wait within a run refills it. */
+export function isSpentQuota(status: number, text: string): boolean {
+  return status === 429 && /\b\w*limit_exceeded\b/.test(text);
+}
+
+/** "45 s", "12 min", "11 h 59 min": a wait as a person reads it. */
+export function describeWait(ms: number): string {
+  const seconds = Math.ceil(ms / 1000);
+  if (seconds < 120) return `${seconds} s`;
+  const minutes = Math.ceil(seconds / 60);
+  if (minutes < 120) return `${minutes} min`;
+  return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
 }
 
 function describeFailure(failure: Failure): string {

@@ -1,12 +1,16 @@
 /**
  * Client-side pacing from the `X-RateLimit-*` headers, shared by every request of one client: when the budget
  * runs low, requests are spaced at the refill rate (limit per minute) so a busy run slows down before the service
- * answers 429; after a 429 every request waits for the announced reset.
+ * answers 429; after a 429 from the rate limiter every request waits for the announced reset. A wait is never
+ * longer than the caller allows: `reserve` refuses (books nothing) instead, so nothing waits forever (A4).
  */
 import { parseRateLimitResetAt, parseRetryAfterMs } from './backoff.js';
 
-/** Below this share of the budget (the burst capacity seen, at most the limit) left, requests are spaced out. */
-const LOW_BUDGET_SHARE = 0.2;
+/**
+ * Below this share of the budget (the burst capacity seen, at most the limit) left, requests are spaced out. Small,
+ * because requests in flight are already counted: every token held back is a request sent a refill interval late.
+ */
+const LOW_BUDGET_SHARE = 0.05;
 
 export class RatePacer {
   private limit: number | undefined;
@@ -24,18 +28,29 @@ export class RatePacer {
     private readonly windowMs = 60_000,
   ) {}
 
-  /** Books a start time for one request and returns how long (ms) to wait before sending it. */
-  reserve(): number {
+  /**
+   * Books a start time for one request and returns how long (ms) to wait before sending it, or undefined —
+   * booking nothing — when that wait would be longer than `maxWaitMs` (see `earliestStart` for when it could go).
+   */
+  reserve(maxWaitMs = Number.POSITIVE_INFINITY): number | undefined {
     const t = this.now();
-    let start = Math.max(t, this.blockedUntil);
-    if (this.limit !== undefined && this.isBudgetLow()) {
-      start = Math.max(start, this.nextSlot);
-      this.nextSlot = start + this.windowMs / this.limit;
-    }
+    const start = this.startAt(t);
+    if (start - t > maxWaitMs) return undefined;
+    if (this.limit !== undefined && this.isBudgetLow()) this.nextSlot = start + this.windowMs / this.limit;
     // Count the request against the last known budget so concurrent callers see it shrink before answers arrive.
     if (this.remaining !== undefined) this.remaining -= 1;
     this.inFlight += 1;
     return start - t;
+  }
+
+  /** The earliest instant (ms since epoch) a request booked now could be sent. */
+  earliestStart(): number {
+    return this.startAt(this.now());
+  }
+
+  private startAt(t: number): number {
+    const start = Math.max(t, this.blockedUntil);
+    return this.limit !== undefined && this.isBudgetLow() ? Math.max(start, this.nextSlot) : start;
   }
 
   /** A booked request ended without an answer (network failure, timeout): it no longer spends budget. */
@@ -43,8 +58,11 @@ export class RatePacer {
     this.inFlight = Math.max(0, this.inFlight - 1);
   }
 
-  /** Learns the budget from an answer's headers; a 429 blocks everyone until the reset it announces. */
-  observe(status: number, headers: Headers): void {
+  /**
+   * Learns the budget from an answer's headers; a 429 from the rate limiter blocks everyone until the reset it
+   * announces. A spent daily quota (`spentQuota`) concerns only its own endpoint: it blocks no one.
+   */
+  observe(status: number, headers: Headers, spentQuota = false): void {
     this.settle();
     const limit = positiveInt(headers.get('x-ratelimit-limit'));
     if (limit !== undefined && limit > 0) this.limit = limit;
@@ -55,7 +73,7 @@ export class RatePacer {
       this.remaining = remaining - this.inFlight;
       this.peakRemaining = Math.max(this.peakRemaining, remaining);
     }
-    if (status !== 429) return;
+    if (status !== 429 || spentQuota) return;
     this.remaining = 0;
     const t = this.now();
     const retryAfter = parseRetryAfterMs(headers.get('retry-after'), t);

@@ -6,6 +6,11 @@ import { describe, expect, it } from 'vitest';
 import { createClient } from '../../../src/io/api/client.js';
 import { RateLimitedError, ServerError } from '../../../src/io/api/errors.js';
 
+const quotaSpent = JSON.stringify({
+  success: false,
+  error: { code: 'TOO_MANY_REQUESTS', message: 'preview_limit_exceeded' },
+});
+
 type Scripted = { status: number; headers?: Record<string, string>; body?: string };
 
 function harness(
@@ -107,5 +112,51 @@ describe('retry arithmetic', () => {
     await expect(client.getExecution('e1')).rejects.toThrow(RateLimitedError);
     expect(sleeps).toEqual([]);
     expect(calls()).toBe(1);
+  });
+
+  it('after a spent daily quota, other requests go on at once (the quota resets at midnight)', async () => {
+    const midnight = String(Date.UTC(2025, 0, 2) / 1000);
+    const { client, sleeps, calls } = harness([
+      { status: 429, headers: { 'x-ratelimit-reset': midnight }, body: quotaSpent },
+      { status: 200 },
+    ]);
+    const spent = client.previewTemplate('t1');
+    await expect(spent).rejects.toMatchObject({ quota: 'preview_limit_exceeded' });
+    await expect(spent).rejects.toThrow(RateLimitedError);
+    await expect(client.getExecution('e1')).resolves.toMatchObject({ id: 'e1' });
+    expect(sleeps).toEqual([]);
+    expect(calls()).toBe(2);
+  });
+
+  it('fails fast, saying when the limit resets, instead of waiting past the budget for a far-off reset', async () => {
+    const start = Date.UTC(2025, 0, 1);
+    const reset = String(start / 1000 + 3 * 3600);
+    const { client, sleeps, calls } = harness([
+      { status: 429, headers: { 'x-ratelimit-reset': reset } },
+      { status: 200 },
+    ]);
+    const first = client.getExecution('e1');
+    await expect(first).rejects.toThrow(RateLimitedError);
+    await expect(first).rejects.toThrow(/resets at 2025-01-01T03:00:00\.000Z/);
+    // The next request would wait three hours for the same reset: it is refused without being sent.
+    const next = client.getExecution('e2');
+    await expect(next).rejects.toThrow(RateLimitedError);
+    await expect(next).rejects.toThrow(
+      /GET \/api\/v1\/executions\/e2 was not sent: .*resets at 2025-01-01T03:00:00\.000Z \(in 3 h 0 min\)/,
+    );
+    expect(sleeps).toEqual([]);
+    expect(calls()).toBe(1);
+  });
+
+  it('counts a pacing wait against the retry budget', async () => {
+    const start = Date.UTC(2025, 0, 1);
+    const reset = String(start / 1000 + 8);
+    const { client, sleeps, calls } = harness(
+      [{ status: 429, headers: { 'x-ratelimit-reset': reset } }, { status: 200 }],
+      { random: 0, maxRetryWaitMs: 10_000 },
+    );
+    await client.getExecution('e1'); // waits 8 s for the reset: within the 10 s budget
+    expect(sleeps).toEqual([8000]);
+    expect(calls()).toBe(2);
   });
 });

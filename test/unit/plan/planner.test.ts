@@ -5,6 +5,8 @@ import type { DesiredTask, LiveTask } from '../../../src/core/model.js';
 import { needsApiWrite, type Plan, type PlannedChange } from '../../../src/core/plan/model.js';
 import { planChanges, tasksNeedingFullRead, type PlanOptions } from '../../../src/core/plan/planner.js';
 import { renderPlanJson } from '../../../src/render/plan-json.js';
+import { renderPlanMarkdown } from '../../../src/render/plan-markdown.js';
+import { renderPlanText } from '../../../src/render/plan-text.js';
 import { renderSummaryLine } from '../../../src/render/plan-shared.js';
 import { desired, entry, live, lockOf, ORIGIN, spec, summary } from './fixtures.js';
 
@@ -157,7 +159,7 @@ describe('planner details', () => {
         lockOf({ 'old-name': entry('t1') }),
       ),
     );
-    expect(change).toMatchObject({ action: 'move', id: 't1', fromKey: 'old-name' });
+    expect(change).toMatchObject({ action: 'move', id: 't1', from_key: 'old-name' });
     expect(change.fields.map((f) => f.field)).toEqual(['objective']);
   });
 
@@ -169,7 +171,7 @@ describe('planner details', () => {
         lockOf({ 'old-name': entry('t1') }),
       ),
     );
-    expect(change).toMatchObject({ action: 'create', fromKey: 'old-name', vanished: true });
+    expect(change).toMatchObject({ action: 'create', from_key: 'old-name', vanished: true });
     expect(change.warnings[0]).toContain('t1 is gone from the service');
   });
 
@@ -177,6 +179,7 @@ describe('planner details', () => {
     const p = plan([desired('a')], [], lockOf({ a: entry('t1') }));
     expect(only(p)).toMatchObject({ action: 'create', vanished: true });
     expect(p.summary.vanished).toBe(1);
+    expect(renderSummaryLine(p)).toBe('Plan: 1 to create (1 vanished)');
   });
 
   it('a vanished managed task is adopted from an equal unmanaged twin (a crash or an older lockfile)', () => {
@@ -370,6 +373,59 @@ describe('sensitive values', () => {
     expect(renderPlanJson(plan([d], [], null))).not.toContain('s3');
   });
 
+  it('a deleted task whose name was a secret shows it masked in every rendering', () => {
+    const secretName = spec({ name: 'Acme Corp secret-project' });
+    const p = plan(
+      [desired('keep', spec({ name: 'Keep' }))],
+      [live('t1', secretName), live('t2', spec({ name: 'Keep' }))],
+      lockOf({
+        gone: entry('t1', secretName, { sensitive: ['/name'] }),
+        keep: entry('t2', spec({ name: 'Keep' })),
+      }),
+    );
+    const change = p.changes.find((c) => c.key === 'gone');
+    expect(change).toMatchObject({ action: 'delete', name: '(sensitive)' });
+    expect(change?.before?.name).toBe('(sensitive)');
+    for (const output of [renderPlanJson(p), renderPlanText(p), renderPlanMarkdown(p)]) {
+      expect(output).not.toContain('Acme');
+      expect(output).toContain('(sensitive)');
+    }
+  });
+
+  it('a sensitive schedule gets no reading, even when only the execution type changes', () => {
+    const single = spec({ execution_type: 'single', schedule: '17 3 * * *' });
+    const scheduled = spec({ execution_type: 'scheduled', schedule: '17 3 * * *' });
+    const p = plan(
+      [desired('a', scheduled, { sensitivePaths: ['/schedule'] })],
+      [live('t1', single)],
+      lockOf({ a: entry('t1', single, { sensitive: ['/schedule'] }) }),
+    );
+    expect(only(p).fields.map((f) => f.field)).toEqual(['execution_type']);
+    for (const output of [renderPlanJson(p), renderPlanText(p), renderPlanMarkdown(p)]) {
+      expect(output).not.toContain('03:17');
+      expect(output).not.toContain('17 3');
+    }
+  });
+
+  it('names the secrets that differ even when other parts of the field changed too', () => {
+    const before = spec({ payload: { endpoint: 'https://a.example', api_key: 'old' } });
+    const after = spec({ payload: { endpoint: 'https://b.example', api_key: 'new' } });
+    const p = plan(
+      [desired('a', after, { sensitivePaths: ['/payload/api_key'] })],
+      [live('t1', before)],
+      lockOf({ a: entry('t1', before, { sensitive: ['/payload/api_key'] }) }),
+    );
+    expect(only(p).fields[0]).toMatchObject({ field: 'payload', sensitive_changed: ['/payload/api_key'] });
+    const same = plan(
+      [desired('a', spec({ payload: { endpoint: 'https://b.example', api_key: 'old' } }), {
+        sensitivePaths: ['/payload/api_key'],
+      })],
+      [live('t1', before)],
+      lockOf({ a: entry('t1', before, { sensitive: ['/payload/api_key'] }) }),
+    );
+    expect(only(same).fields[0]?.sensitive_changed).toBeUndefined();
+  });
+
   it('masks the live value of a path the lock knew as sensitive even when the manifest no longer does', () => {
     const p = plan(
       [desired('a', withSecret('now-plain'))],
@@ -431,7 +487,7 @@ describe('guards', () => {
         allowMassDelete: c.allow === true,
       });
       expect(p.refusals.some((r) => r.reason === 'mass-delete')).toBe(c.refused);
-      expect(p.options.allowMassDelete).toBe(c.allow === true);
+      expect(p.options.allow_mass_delete).toBe(c.allow === true);
     });
   }
 
@@ -472,6 +528,15 @@ describe('targets', () => {
     const p = plan(d, l, lock, { targets: ['prices', 'nothing-here'] });
     expect(renderSummaryLine(p)).toBe('Plan: 1 to update · targeted: prices, nothing-here');
     expect(p.warnings).toEqual(['--target nothing-here matched no task.']);
+  });
+
+  it('warns when --target leaves out a key given to --replace, instead of ignoring it', () => {
+    const p = plan(d, l, lock, { targets: ['prices'], replace: ['news'] });
+    expect(actions(p)).toEqual(['update prices t1']);
+    expect(p.warnings).toEqual([
+      '--replace news is ignored: --target prices does not select it. Add --target news to replace it.',
+    ]);
+    expect(plan(d, l, lock, { targets: ['news'], replace: ['news'] }).warnings).toEqual([]);
   });
 
   it('rejects a malformed selector', () => {
@@ -523,7 +588,7 @@ describe('summary items (full reads only where needed)', () => {
     const p = plan([], [summary(live('t1', daily))], lockOf({ a: entry('t1', daily) }), {
       allowMassDelete: true,
     });
-    expect(p.summary.runsPerDayDelta).toBe(-1);
+    expect(p.summary.runs_per_day_delta).toBe(-1);
   });
 });
 
@@ -537,8 +602,26 @@ describe('summary line', () => {
       lockOf({ b: entry('t2'), old: entry('t9', spec({ name: 'Old' })), z: entry('t7') }),
     );
     expect(renderSummaryLine(p)).toBe(
-      'Plan: 1 to create, 1 to update, 2 to delete, 1 to adopt · 1 breaking output_schema change · schedules +24 runs/day',
+      'Plan: 1 to create, 1 to update, 2 to delete (1 vanished), 1 to adopt · 1 breaking output_schema change · schedules +24 runs/day',
     );
+  });
+
+  it('sums exact runs/day and rounds only the total: seven weekly tasks are one run a day', () => {
+    const weekly = (day: number) => spec({ execution_type: 'scheduled', schedule: `0 9 * * ${day}` });
+    const p = plan(
+      [0, 1, 2, 3, 4, 5, 6].map((day) => desired(`day-${day}`, weekly(day))),
+      [],
+      null,
+    );
+    expect(p.summary.runs_per_day_delta).toBe(1);
+    expect(renderSummaryLine(p)).toBe('Plan: 7 to create · schedules +1 run/day');
+  });
+
+  it('a yearly schedule adds "<0.01 runs/day", not 0', () => {
+    const yearly = spec({ execution_type: 'scheduled', schedule: '0 0 29 2 *' });
+    const p = plan([desired('leap', yearly)], [], null);
+    expect(p.summary.runs_per_day_delta).toBeCloseTo(97 / 146_097, 6);
+    expect(renderSummaryLine(p)).toBe('Plan: 1 to create · schedules +<0.01 runs/day');
   });
 
   it('says so when there is nothing to do', () => {

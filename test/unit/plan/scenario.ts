@@ -1,6 +1,6 @@
 /**
- * A realistic workspace change touching every action, used by the golden renderings: a new scheduled task, an
- * update with a breaking output_schema change and a faster schedule, a removed manifest, an adoption, a rename, a
+ * A realistic workspace change touching every action, used by the golden renderings: two new scheduled tasks
+ * sharing one output_schema, an update with a breaking output_schema change, one more URL and a faster schedule, a removed manifest, an adoption, a rename, a
  * forced replacement, a rotated secret, a drifted task, an unchanged task and an unmanaged one.
  */
 import type { LiveTask } from '../../../src/core/model.js';
@@ -27,6 +27,7 @@ const newsBefore = spec({
 const newsAfter = spec({
   ...newsBefore,
   schedule: '*/20 * * * *',
+  urls: ['https://news.example/world', 'https://news.example/tech', 'https://news.example/science'],
   objective: 'Collect the headlines of the front page.\nKeep the author of each article.\n',
   output_schema: {
     type: 'object',
@@ -61,11 +62,19 @@ const productPrices = spec({
   schedule: '0 * * * *',
   proxy_locations: ['US', 'DE'],
 });
+const productPricesEu = spec({
+  name: 'Product prices EU',
+  execution_type: 'scheduled',
+  schedule: '30 6 * * 1',
+  urls: ['https://shop.example/eu/p/1'],
+  proxy_locations: ['DE'],
+});
 
 const changedAt = '2024-05-02T08:30:00.000Z';
 
 export const scenarioDesired = [
   desired('product-prices', productPrices, { labels: { team: 'pricing' } }),
+  desired('product-prices-eu', productPricesEu, { labels: { team: 'pricing' } }),
   desired('news-digest', newsAfter, {
     labels: { team: 'content' },
     source: { file: 'tasks/news.yaml', line: 12, column: 1 },
