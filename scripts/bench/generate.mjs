@@ -80,7 +80,7 @@ function random(seed) {
 }
 
 /**
- * Writes the workspace into `dir` and returns `{ files, tasks, changed }`.
+ * Writes the workspace into `dir` and returns `{ files, tasks, changed, bytes }` (bytes of the manifests).
  * @param {string} dir
  * @param {{ tasks: number, files?: number, seed?: number, changedEvery?: number }} options
  */
@@ -100,19 +100,19 @@ export async function generateWorkspace(dir, { tasks, files = 100, seed = 1, cha
     const file = Math.floor((index * fileCount) / tasks);
     documents[file].push(renderTask(index, rng, edit));
   }
+  let bytes = 0;
   await Promise.all(
     documents.map(async (docs, file) => {
       const team = TEAMS[file % TEAMS.length];
       const folder = path.join(dir, 'tasks', team);
       await mkdir(folder, { recursive: true });
       const header = '# yaml-language-server: $schema=../../schemas/manifest.schema.json\n';
-      await writeFile(
-        path.join(folder, `${team}-${String(file).padStart(3, '0')}.yaml`),
-        header + docs.join('---\n'),
-      );
+      const text = header + docs.join('---\n');
+      bytes += Buffer.byteLength(text);
+      await writeFile(path.join(folder, `${team}-${String(file).padStart(3, '0')}.yaml`), text);
     }),
   );
-  return { files: fileCount, tasks, changed };
+  return { files: fileCount, tasks, changed, bytes };
 }
 
 function renderTask(index, rng, edit) {

@@ -166,10 +166,11 @@ export function renderReport(results, targets, file) {
   );
   section(
     'validate (median)',
-    ['tasks', 'files', 'runs', 'wall ms', 'cpu ms', 'peak RSS MB', 'exit'],
+    ['tasks', 'files', 'YAML MB', 'runs', 'wall ms', 'cpu ms', 'peak RSS MB', 'exit'],
     (results.validate ?? []).map((row) => [
       row.tasks,
       row.files,
+      row.manifestMb,
       row.runs,
       row.wallMs,
       row.cpuMs,

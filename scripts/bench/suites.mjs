@@ -49,7 +49,7 @@ export async function validateSuite({ sizes, repeats }) {
   const rows = [];
   for (const tasks of sizes) {
     const dir = await tempDir(`validate-${tasks}`);
-    await generateWorkspace(dir, { tasks, files: FILES, seed: SEED });
+    const { bytes } = await generateWorkspace(dir, { tasks, files: FILES, seed: SEED });
     const results = [];
     for (let run = 0; run < repeats; run++)
       results.push(await runTitan(['validate'], { cwd: dir, rss: true }));
@@ -58,6 +58,7 @@ export async function validateSuite({ sizes, repeats }) {
       name: `validate ${tasks}`,
       tasks,
       files: Math.min(FILES, tasks),
+      manifestMb: round(bytes / 1e6, 2),
       expectedExit: 0,
     });
     rows.push(row);

@@ -184,7 +184,7 @@ class LogWriter {
 
   append(text: string): void {
     const bytes = Buffer.from(text);
-    for (let at = 0; at < bytes.length; ) at += writeSync(this.fd, bytes, at);
+    for (let at = 0; at < bytes.length;) at += writeSync(this.fd, bytes, at);
   }
 
   /** Continues in a new file; returns its generation. */
@@ -206,7 +206,9 @@ function parseChange(line: string): StoreChange | undefined {
     const value: unknown = JSON.parse(line);
     if (!isJsonObject(value)) return undefined;
     const record = value.task ?? value.execution ?? value.media;
-    return isJsonObject(record) && typeof record.id === 'string' ? (value as unknown as StoreChange) : undefined;
+    return isJsonObject(record) && typeof record.id === 'string'
+      ? (value as unknown as StoreChange)
+      : undefined;
   } catch {
     return undefined;
   }

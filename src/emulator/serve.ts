@@ -175,7 +175,9 @@ export async function readTemplatesFile(file: string): Promise<TemplateDefinitio
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    throw new InvalidInputError(`--templates: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}).`);
+    throw new InvalidInputError(
+      `--templates: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}).`,
+    );
   }
   let value: unknown;
   try {

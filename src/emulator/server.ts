@@ -1,7 +1,7 @@
 /**
  * The request pipeline: count → inject faults (hang, latency, 5xx, throttling) → route → authenticate →
- * rate-limit → authorise → handle → log the changes → answer (or drop the connection after committing). Every answer is an envelope
- * except raw exports and media.
+ * rate-limit → authorise → handle → log the changes → answer (or drop the connection after committing). Every
+ * answer is an envelope except raw exports and media.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';

@@ -87,41 +87,52 @@ const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
  */
 export function templateProblems(value: unknown): string[] {
   if (!Array.isArray(value)) return [': must be a JSON array of templates'];
-  const problems: string[] = [];
-  const slugs = new Set(BUILTIN_TEMPLATES.map((t) => t.slug));
-  const ids = new Set(BUILTIN_TEMPLATES.map((t) => t.id ?? templateIdFor(t.slug)));
-  value.forEach((item: unknown, index) => {
+  const taken = {
+    slugs: new Set(BUILTIN_TEMPLATES.map((t) => t.slug)),
+    ids: new Set(BUILTIN_TEMPLATES.map((t) => t.id ?? templateIdFor(t.slug))),
+  };
+  return value.flatMap((item: unknown, index) => {
     const at = `[${index}]`;
-    if (!isJsonObject(item)) {
-      problems.push(`${at}: must be an object with slug, name and action_type`);
-      return;
-    }
-    for (const key of Object.keys(item)) {
-      if (!TEMPLATE_KEYS.includes(key)) problems.push(`${at}.${key}: unknown field (known: ${TEMPLATE_KEYS.join(', ')})`);
-    }
-    const { id, slug, name, description, action_type: actionType, defaults } = item;
-    if (typeof slug !== 'string' || !SAFE_NAME.test(slug)) {
-      problems.push(`${at}.slug: must be a non-empty string of letters, digits, "-", "_" or "."`);
-    } else if (slugs.has(slug)) {
-      problems.push(`${at}.slug: "${slug}" is already a template`);
-    } else slugs.add(slug);
-    if (id !== undefined) {
-      if (typeof id !== 'string' || !SAFE_NAME.test(id)) {
-        problems.push(`${at}.id: must be a non-empty string of letters, digits, "-", "_" or "."`);
-      } else if (ids.has(id)) problems.push(`${at}.id: "${id}" is already a template`);
-      else ids.add(id);
-    } else if (typeof slug === 'string') ids.add(templateIdFor(slug));
-    if (typeof name !== 'string' || name.trim() === '') problems.push(`${at}.name: must be a non-empty string`);
-    if (description !== undefined && typeof description !== 'string')
-      problems.push(`${at}.description: must be a string`);
-    if (typeof actionType !== 'string' || !(ACTION_TYPES as readonly string[]).includes(actionType)) {
-      problems.push(`${at}.action_type: must be one of ${ACTION_TYPES.join(', ')}`);
-    }
-    if (defaults !== undefined && !isJsonObject(defaults)) problems.push(`${at}.defaults: must be an object`);
-    else if (defaults?.output_schema !== undefined && !isJsonObject(defaults.output_schema)) {
-      problems.push(`${at}.defaults.output_schema: must be a JSON Schema object`);
-    }
+    if (!isJsonObject(item)) return [`${at}: must be an object with slug, name and action_type`];
+    return [...fieldProblems(item).map((problem) => `${at}${problem}`), ...identityProblems(item, at, taken)];
   });
+}
+
+/** Problems of one definition's own fields, as `.field: …`. */
+function fieldProblems(item: JsonObject): string[] {
+  const problems = Object.keys(item)
+    .filter((key) => !TEMPLATE_KEYS.includes(key))
+    .map((key) => `.${key}: unknown field (known: ${TEMPLATE_KEYS.join(', ')})`);
+  const { name, description, action_type: actionType, defaults } = item;
+  if (typeof name !== 'string' || name.trim() === '') problems.push('.name: must be a non-empty string');
+  if (description !== undefined && typeof description !== 'string')
+    problems.push('.description: must be a string');
+  if (typeof actionType !== 'string' || !(ACTION_TYPES as readonly string[]).includes(actionType)) {
+    problems.push(`.action_type: must be one of ${ACTION_TYPES.join(', ')}`);
+  }
+  if (defaults !== undefined && !isJsonObject(defaults)) problems.push('.defaults: must be an object');
+  else if (defaults?.output_schema !== undefined && !isJsonObject(defaults.output_schema)) {
+    problems.push('.defaults.output_schema: must be a JSON Schema object');
+  }
+  return problems;
+}
+
+/** Problems of a definition's slug and id, which must be usable in a path and not taken; records them as taken. */
+function identityProblems(
+  item: JsonObject,
+  at: string,
+  taken: { slugs: Set<string>; ids: Set<string> },
+): string[] {
+  const problems: string[] = [];
+  const claim = (field: 'slug' | 'id', value: unknown, names: Set<string>): void => {
+    if (typeof value !== 'string' || !SAFE_NAME.test(value)) {
+      problems.push(`${at}.${field}: must be a non-empty string of letters, digits, "-", "_" or "."`);
+    } else if (names.has(value)) problems.push(`${at}.${field}: "${value}" is already a template`);
+    else names.add(value);
+  };
+  claim('slug', item.slug, taken.slugs);
+  if (item.id !== undefined) claim('id', item.id, taken.ids);
+  else if (typeof item.slug === 'string') taken.ids.add(templateIdFor(item.slug));
   return problems;
 }
 

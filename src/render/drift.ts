@@ -47,7 +47,8 @@ export function driftReportOf(plan: Plan, lockIds: Readonly<Record<string, strin
       );
     } else if (change.id !== undefined && change.action !== 'adopt') {
       const paths = change.fields.flatMap((field) => field.sensitive_changed ?? []);
-      if (paths.length > 0) report.sensitive.push(withSource({ key: change.key, id: change.id, paths }, source));
+      if (paths.length > 0)
+        report.sensitive.push(withSource({ key: change.key, id: change.id, paths }, source));
     }
   }
   return report;
@@ -113,7 +114,8 @@ export function renderDriftText(report: DriftReport, options: { color?: boolean 
     lines.push(
       `${paint('33;1', '? sensitive')} ${paint('1', task.key)} (${task.id})${task.source ? `  ${paint('2', task.source)}` : ''}`,
     );
-    for (const path of task.paths) lines.push(`    ${path}: the live value differs from the manifest's (not shown)`);
+    for (const path of task.paths)
+      lines.push(`    ${path}: the live value differs from the manifest's (not shown)`);
     lines.push('');
   }
   if (report.managed === 0) {

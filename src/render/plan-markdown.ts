@@ -21,6 +21,8 @@ import {
   type PlanRefusal,
 } from '../core/plan/model.js';
 import {
+  MASS_DELETE_TAG,
+  PROTECT_TAG,
   deletedTaskRows,
   fieldSourceText,
   fieldView,
@@ -88,7 +90,7 @@ function topSection(plan: Plan): string {
 
 function refusalMessage(refusal: PlanRefusal): string {
   if (refusal.message.length <= REFUSAL_MESSAGE_LIMIT) return refusal.message;
-  const what = refusal.reason === 'protected' ? 'blocked by protect' : 'needs --allow-mass-delete';
+  const what = refusal.reason === 'protected' ? PROTECT_TAG : MASS_DELETE_TAG;
   return `${plural(refusal.keys.length, 'task')} cannot be deleted or replaced: they are marked "${what}" below.`;
 }
 
@@ -198,7 +200,9 @@ function compactList(groups: KeyGroup[], room: number): string {
     }
   }
   if (left > 0) {
-    lines.push(`> - … and ${left} more not named: the comment is too long; run \`titan plan\` for all of them\n`);
+    lines.push(
+      `> - … and ${left} more not named: the comment is too long; run \`titan plan\` for all of them\n`,
+    );
   }
   return lines.join('');
 }
@@ -272,7 +276,14 @@ const fieldNames = (change: PlannedChange): string => change.fields.map((field) 
 
 function changeBody(change: PlannedChange, context: BlockContext, compact: boolean): string[] {
   const lines: string[] = [];
-  for (const reason of context.blockedBy) lines.push(`> ⛔ **${escapeHtml(blockedSentence(change, reason))}**`, '');
+  // A mass delete is a plan-wide matter (the tag in the summary says it); protection belongs to the task.
+  if (context.blockedBy.includes(PROTECT_TAG)) {
+    const verb = change.action === 'replace' ? 'replace' : 'delete';
+    lines.push(
+      `> ⛔ **Blocked by protect: the task has protect: true, so titan will not ${verb} it and this plan is refused.**`,
+      '',
+    );
+  }
   for (const warning of change.warnings) lines.push(`> ⚠️ ${escapeHtml(warning)}`, '');
   if (change.action === 'adopt') {
     lines.push('An unmanaged live task equals the manifest: titan records its id (no API write).', '');
@@ -281,7 +292,8 @@ function changeBody(change: PlannedChange, context: BlockContext, compact: boole
     const verb = context.blockedBy.length > 0 ? 'would be deleted' : 'will be deleted';
     lines.push(`Task ${code(change.name)} ${verb} from the service:`, '');
     lines.push('| field | value |', '|---|---|');
-    for (const [label, text] of deletedTaskRows(change)) lines.push(`| ${escapeHtml(label)} | ${code(text)} |`);
+    for (const [label, text] of deletedTaskRows(change))
+      lines.push(`| ${escapeHtml(label)} | ${code(text)} |`);
     lines.push('');
   }
   if (compact) {
@@ -292,13 +304,6 @@ function changeBody(change: PlannedChange, context: BlockContext, compact: boole
   if (lines.length === 0) lines.push('No field changes.');
   while (lines[lines.length - 1] === '') lines.pop();
   return lines;
-}
-
-function blockedSentence(change: PlannedChange, reason: string): string {
-  const verb = change.action === 'replace' ? 'replace' : 'delete';
-  return reason === 'blocked by protect'
-    ? `Blocked by protect: the task has protect: true, so titan will not ${verb} it and this plan is refused.`
-    : `Needs --allow-mass-delete: this plan deletes too many tasks to run without it, so it is refused.`;
 }
 
 function fieldLines(change: PlannedChange, sameAs: string | undefined): string[] {
@@ -347,7 +352,8 @@ function blockField(
   const lines = [`**${escapeHtml(field.field)}**${verdict}`];
   if (field.notes.length > 0) lines.push('', ...field.notes.map((note) => `- ${escapeHtml(note)}`));
   if (view.kind === 'block') lines.push('', ...fenced(view.text.replace(/\n$/, ''), view.language));
-  else if (view.kind === 'lines' || view.kind === 'diff') lines.push('', ...fenced(view.lines.join('\n'), 'diff'));
+  else if (view.kind === 'lines' || view.kind === 'diff')
+    lines.push('', ...fenced(view.lines.join('\n'), 'diff'));
   return lines;
 }
 

@@ -93,11 +93,14 @@ export function visibleChanges(plan: Plan, priorityFirst: boolean): PlannedChang
     .map((x) => x.change);
 }
 
+export const PROTECT_TAG = 'blocked by protect';
+export const MASS_DELETE_TAG = 'needs --allow-mass-delete';
+
 /** Why a guard blocks each change it blocks, by key: `blocked by protect`, `needs --allow-mass-delete`. */
 export function refusalTags(plan: Plan): Map<string, string[]> {
   const tags = new Map<string, string[]>();
   for (const refusal of plan.refusals) {
-    const tag = refusal.reason === 'protected' ? 'blocked by protect' : 'needs --allow-mass-delete';
+    const tag = refusal.reason === 'protected' ? PROTECT_TAG : MASS_DELETE_TAG;
     for (const key of refusal.keys) tags.set(key, [...(tags.get(key) ?? []), tag]);
   }
   return tags;
@@ -171,7 +174,8 @@ export function fieldView(field: FieldChange, options: FieldViewOptions): FieldV
     if (!isBlockField(field)) return { kind: 'inline', text: inlineValue(after) };
     return { kind: 'block', text: blockText(after), language: typeof after === 'string' ? 'text' : 'yaml' };
   }
-  if (!isBlockField(field)) return { kind: 'inline', text: `${inlineValue(before)} -> ${inlineValue(after)}` };
+  if (!isBlockField(field))
+    return { kind: 'inline', text: `${inlineValue(before)} -> ${inlineValue(after)}` };
   if (isOneLine(before) && isOneLine(after)) {
     const lines = [
       ...(before === undefined ? [] : [`- ${JSON.stringify(before)}`]),
@@ -241,8 +245,7 @@ export function inOrderOf(value: JsonValue, template: JsonValue): JsonValue {
   const order = isJsonObject(template) ? Object.keys(template).filter((key) => key in value) : [];
   for (const key of [...order, ...Object.keys(value).filter((key) => !order.includes(key))]) {
     const item = value[key] as JsonValue;
-    out[key] =
-      isJsonObject(template) && template[key] !== undefined ? inOrderOf(item, template[key]) : item;
+    out[key] = isJsonObject(template) && template[key] !== undefined ? inOrderOf(item, template[key]) : item;
   }
   return out;
 }
@@ -275,7 +278,8 @@ export function deletedTaskRows(change: PlannedChange): [string, string][] {
   if (spec === undefined) return rows;
   rows.push(['runs', scheduleSummary(spec)]);
   if (spec.urls !== undefined) rows.push(['urls', listSummary(spec.urls, 'URL')]);
-  if (spec.objective !== undefined) rows.push(['objective', JSON.stringify(shorten(firstLine(spec.objective)))]);
+  if (spec.objective !== undefined)
+    rows.push(['objective', JSON.stringify(shorten(firstLine(spec.objective)))]);
   if (spec.action_type !== undefined) {
     rows.push(['action', `${spec.action_type}${spec.input_source ? ` from ${spec.input_source}` : ''}`]);
   }
@@ -318,7 +322,8 @@ const firstLine = (text: string): string => {
   return `${lines[0] ?? ''}${lines.length > 1 ? ' …' : ''}`;
 };
 
-const shorten = (text: string, max = 80): string => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
+const shorten = (text: string, max = 80): string =>
+  text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 
 /** Plural helper: `1 task`, `2 tasks`. */
 export const plural = (count: number, word: string): string => `${count} ${word}${count === 1 ? '' : 's'}`;

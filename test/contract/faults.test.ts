@@ -8,7 +8,14 @@ import { createBodyFromSpec } from '../../src/core/task-body.js';
 import type { Emulator, EmulatorOptions } from '../../src/emulator/index.js';
 import { AmbiguousWriteError, NetworkError, ServerError, TimeoutError } from '../../src/io/api/errors.js';
 import { createClient } from '../../src/io/api/client.js';
-import { apiCallSpec, classicSpec, clientFor, refusingOrigin, routeCount, contractEmulator } from './harness.js';
+import {
+  apiCallSpec,
+  classicSpec,
+  clientFor,
+  refusingOrigin,
+  routeCount,
+  contractEmulator,
+} from './harness.js';
 
 let emulator: Emulator | undefined;
 afterEach(async () => {

@@ -54,7 +54,9 @@ describe.each(
     const tasks = await clientFor(emulator).listAllTasks();
     expect(tasks.map((task) => task.id)).toEqual(ids);
     const pages = Math.max(1, Math.ceil(count / 7));
-    expect(routeCount(emulator, LIST)).toBe(variant.listMeta === 'none' ? requestsWithoutCount(count) : pages);
+    expect(routeCount(emulator, LIST)).toBe(
+      variant.listMeta === 'none' ? requestsWithoutCount(count) : pages,
+    );
   });
 });
 

@@ -230,7 +230,9 @@ describe('templates', () => {
   });
 
   it('goes on at once with other requests after the quota is spent (its reset is next midnight)', async () => {
-    await expect(client.previewTemplate('product-page')).rejects.toMatchObject({ quota: 'preview_limit_exceeded' });
+    await expect(client.previewTemplate('product-page')).rejects.toMatchObject({
+      quota: 'preview_limit_exceeded',
+    });
     // Before, the quota's reset held every later request of the client until midnight: this test timed out.
     expect((await client.listTemplates()).length).toBeGreaterThanOrEqual(3);
     expect((await client.getTemplate('product-page')).slug).toBe('product-page');

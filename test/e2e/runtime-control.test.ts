@@ -120,6 +120,12 @@ describe('titan results, datasets, media, templates', () => {
     expect(readFileSync(path.join(world().dir, 'download.csv')).equals(csv)).toBe(true);
     expect(parse(download.stdout)).toMatchObject({ file: 'download.csv', format: 'csv', bytes: csv.length });
 
+    // A file that cannot be written is named as the user gave it, never by its hidden temporary name.
+    const unwritable = await world().titan(['results', 'export', id, '-o', 'no-such-dir/out.json']);
+    expect(unwritable.code, describeRun(unwritable)).toBe(1);
+    expect(unwritable.stderr).toContain('Cannot write no-such-dir/out.json: its folder does not exist.');
+    expect(unwritable.stderr).not.toContain('.part');
+
     // The download needs -o: FILE, or - for stdout.
     const noOutput = await world().titan(['results', 'download', id]);
     expect(noOutput.code, describeRun(noOutput)).toBe(3);

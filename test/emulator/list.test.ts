@@ -166,24 +166,30 @@ describe('task list', () => {
     ['array', 'total', { total: 5, has_more: true }],
     ['array', 'has-more', { has_more: true }],
     ['array', 'none', {}],
-  ] as const)('list shape %s with paging metadata %s: exactly that beside data', async (listShape, listMeta, meta) => {
-    const target = await withTasks(5, { listShape, listMeta });
-    const answer = await call(target, 'GET', '/tasks?limit=2&offset=1');
-    expect(answer.body).toEqual({ success: true, data: expect.any(Array), ...meta });
-    expect(answer.body.data.map((t: { name: string }) => t.name)).toEqual(['task-00001', 'task-00002']);
-  });
+  ] as const)(
+    'list shape %s with paging metadata %s: exactly that beside data',
+    async (listShape, listMeta, meta) => {
+      const target = await withTasks(5, { listShape, listMeta });
+      const answer = await call(target, 'GET', '/tasks?limit=2&offset=1');
+      expect(answer.body).toEqual({ success: true, data: expect.any(Array), ...meta });
+      expect(answer.body.data.map((t: { name: string }) => t.name)).toEqual(['task-00001', 'task-00002']);
+    },
+  );
 
   it.each([
     ['total', { total: 5, has_more: false }],
     ['has-more', { has_more: false }],
     ['none', {}],
-  ] as const)('object shape with paging metadata %s: exactly that beside the items', async (listMeta, meta) => {
-    const target = await withTasks(5, { listShape: 'object', listMeta });
-    const answer = await call(target, 'GET', '/tasks?limit=2&offset=3');
-    expect(answer.body).toEqual({ success: true, data: { items: expect.any(Array), ...meta } });
-    const executions = await call(target, 'GET', '/executions');
-    expect(Object.keys(executions.body.data).sort()).toEqual(Object.keys({ items: [], ...meta }).sort());
-  });
+  ] as const)(
+    'object shape with paging metadata %s: exactly that beside the items',
+    async (listMeta, meta) => {
+      const target = await withTasks(5, { listShape: 'object', listMeta });
+      const answer = await call(target, 'GET', '/tasks?limit=2&offset=3');
+      expect(answer.body).toEqual({ success: true, data: { items: expect.any(Array), ...meta } });
+      const executions = await call(target, 'GET', '/executions');
+      expect(Object.keys(executions.body.data).sort()).toEqual(Object.keys({ items: [], ...meta }).sort());
+    },
+  );
 
   it('edits tasks remotely during the first N reads that go past page one (--edit-during-list)', async () => {
     const target = await withTasks(10, { maxPageSize: 4, editDuringList: 1 });

@@ -126,7 +126,9 @@ describe('persistence in a data folder', () => {
     await appendFile(log, `${JSON.stringify({ task: renamed })}\n{"task": {"id": "cut sh`);
 
     const second = await start();
-    expect((await call(second, 'GET', `/tasks/${task.id}`)).body.data.name).toBe('renamed after the snapshot');
+    expect((await call(second, 'GET', `/tasks/${task.id}`)).body.data.name).toBe(
+      'renamed after the snapshot',
+    );
     expect((await call(second, 'GET', '/tasks')).body.data).toHaveLength(1);
     await second.close();
     const after = JSON.parse(await readFile(path.join(dataDir, 'state.json'), 'utf8'));

@@ -43,6 +43,13 @@ export interface IntentRecord {
   name?: string;
   /** A key the task was known under before a rename: dropped on success. */
   fromKey?: string;
+  /** When the write was about to be sent (ISO-8601). */
+  at?: string;
+  /**
+   * How long after `at` the service may still carry the write out (the request deadline plus a margin). A create
+   * not found on the service is only judged not to have happened once this has passed.
+   */
+  windowMs?: number;
 }
 
 /** Intent `n` took effect; `ops` record it in the lock. */
@@ -106,6 +113,48 @@ export function replayJournal(base: Lockfile, records: readonly JournalRecord[])
   }
   return { lock, pending: [...open.values()], begin };
 }
+
+/** What a journal left by an interrupted run holds that `titan.lock` does not show yet. */
+export interface PendingSummary {
+  /** Writes whose outcome is unknown. */
+  unsettled: number;
+  /** Known outcomes and lock changes not yet compacted into `titan.lock`. */
+  unrecorded: number;
+}
+
+export function summarizePending(records: readonly JournalRecord[]): PendingSummary {
+  const open = new Set<number>();
+  let unrecorded = 0;
+  for (const record of records) {
+    if (record.t === 'intent') open.add(record.n);
+    else if (record.t === 'failed') open.delete(record.n);
+    else if (record.t === 'done') {
+      open.delete(record.n);
+      unrecorded++;
+    } else if (record.t === 'lock') unrecorded++;
+  }
+  return { unsettled: open.size, unrecorded };
+}
+
+/**
+ * The instant (ms since the epoch) after which every pending create has either landed on the service or never
+ * will; undefined when none may still land. A window in the future of `now` (a clock set back) counts from `now`.
+ */
+export function createsSettleAt(pending: readonly IntentRecord[], now: number): number | undefined {
+  let latest: number | undefined;
+  for (const intent of pending) {
+    if (intent.op !== 'create' || intent.at === undefined || intent.windowMs === undefined) continue;
+    const window = Math.min(Math.max(0, intent.windowMs), MAX_WINDOW_MS);
+    const sent = Math.min(Date.parse(intent.at), now);
+    if (Number.isNaN(sent)) continue;
+    const settles = sent + window;
+    if (settles > now && (latest === undefined || settles > latest)) latest = settles;
+  }
+  return latest;
+}
+
+/** A journal line cannot make titan wait longer than this, whatever window it claims. */
+const MAX_WINDOW_MS = 10 * 60_000;
 
 /** Does the journal change anything at all (so a clean journal never bumps the serial)? */
 export const journalHasEffects = (records: readonly JournalRecord[]): boolean =>

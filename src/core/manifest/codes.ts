@@ -1,20 +1,24 @@
 /**
- * Every diagnostic code the manifest loader emits. Codes are a contract (CI scripts and tests branch on them);
- * the wording of messages is not. Add codes, never rename them.
+ * Every diagnostic code the manifest loader emits, with what it means. Codes are a contract (CI scripts and tests
+ * branch on them); the wording of messages is not. Add codes, never rename them.
  */
 export const Code = {
   // Paths and files
   pathNotFound: 'TITAN_PATH_NOT_FOUND',
   noManifests: 'TITAN_NO_MANIFESTS',
+  notAManifest: 'TITAN_NOT_A_MANIFEST',
   fileUnreadable: 'TITAN_FILE_UNREADABLE',
   fileTooLarge: 'TITAN_FILE_TOO_LARGE',
   fileEncoding: 'TITAN_FILE_ENCODING',
+  tooManyProblems: 'TITAN_TOO_MANY_PROBLEMS',
   // YAML
   yamlSyntax: 'TITAN_YAML_SYNTAX',
   duplicateKey: 'TITAN_DUPLICATE_KEY',
+  yamlMergeKey: 'TITAN_YAML_MERGE_KEY',
   yamlAlias: 'TITAN_YAML_ALIAS',
   yamlAliasLimit: 'TITAN_YAML_ALIAS_LIMIT',
   yamlTooDeep: 'TITAN_YAML_TOO_DEEP',
+  yamlTooManyValues: 'TITAN_YAML_TOO_MANY_VALUES',
   yamlValueTooLarge: 'TITAN_YAML_VALUE_TOO_LARGE',
   yamlValue: 'TITAN_YAML_VALUE',
   yamlTag: 'TITAN_YAML_TAG',
@@ -48,6 +52,7 @@ export const Code = {
   refOutsideWorkspace: 'TITAN_REF_OUTSIDE_WORKSPACE',
   refCycle: 'TITAN_REF_CYCLE',
   refInvalid: 'TITAN_REF_INVALID',
+  refManifest: 'TITAN_REF_MANIFEST',
   refPointer: 'TITAN_REF_POINTER',
   refUnsupported: 'TITAN_REF_UNSUPPORTED',
   refLimit: 'TITAN_REF_LIMIT',
@@ -59,3 +64,58 @@ export const Code = {
 } as const;
 
 export type Code = (typeof Code)[keyof typeof Code];
+
+/** One line per code, for `titan validate --list-codes` (every code must have one: the type checks it). */
+export const CODE_MEANINGS: Readonly<Record<Code, string>> = {
+  TITAN_PATH_NOT_FOUND: 'a path given on the command line does not exist',
+  TITAN_NO_MANIFESTS: 'no *.yaml or *.yml file under the paths given (warning)',
+  TITAN_NOT_A_MANIFEST: 'a YAML file without apiVersion, kind, metadata or spec was skipped (warning)',
+  TITAN_FILE_UNREADABLE: 'a file or folder cannot be read, or is not a regular file',
+  TITAN_FILE_TOO_LARGE: 'a file is larger than titan reads (4 MiB)',
+  TITAN_FILE_ENCODING: 'a file is not valid UTF-8 text',
+  TITAN_TOO_MANY_PROBLEMS: 'a file has more problems than titan lists; the rest are counted',
+  TITAN_YAML_SYNTAX: 'the file is not valid YAML',
+  TITAN_DUPLICATE_KEY: 'a mapping repeats a key (also keys equal once read as JSON, such as 1 and "1")',
+  TITAN_YAML_MERGE_KEY: 'a YAML merge key (<<) is used; write the fields out',
+  TITAN_YAML_ALIAS: 'a YAML alias (*name) is unknown, refers to itself, or is misused',
+  TITAN_YAML_ALIAS_LIMIT: 'YAML aliases expand too many times (an "alias bomb")',
+  TITAN_YAML_TOO_DEEP: 'mappings or lists nest too deeply',
+  TITAN_YAML_TOO_MANY_VALUES: 'a file holds more YAML values than titan reads',
+  TITAN_YAML_VALUE_TOO_LARGE: 'a string value is larger than titan accepts',
+  TITAN_YAML_VALUE: 'a value JSON cannot represent (infinity, NaN, a tagged value, a list or mapping as a key)',
+  TITAN_YAML_TAG: 'an unsupported YAML tag (!tag) is used',
+  TITAN_YAML_WARNING: 'something the YAML parser warns about (warning)',
+  TITAN_SCHEMA_TYPE: 'a field has the wrong type',
+  TITAN_SCHEMA_REQUIRED: 'a required field is missing',
+  TITAN_SCHEMA_UNKNOWN_FIELD: 'a field is not known here (often a typo, with a suggestion)',
+  TITAN_SCHEMA_ENUM: 'a value is not one of the allowed values',
+  TITAN_SCHEMA_PATTERN: 'a value does not have the required form (task keys, label keys)',
+  TITAN_SCHEMA_EMPTY: 'a list or string must not be empty',
+  TITAN_SCHEMA_DUPLICATE_ITEM: 'a list repeats an item',
+  TITAN_SCHEMA_INVALID: 'a value breaks another rule of the manifest schema (a limit, a length)',
+  TITAN_ENV_MISSING: '${env:NAME} names an environment variable that is not set and has no default',
+  TITAN_ENV_SYNTAX: '${env:…} is malformed',
+  TITAN_ENV_NOT_ALLOWED: '${env:…} is used outside spec',
+  TITAN_CRON_INVALID: 'spec.schedule is not a valid 5-field cron expression',
+  TITAN_SCHEDULE_MISSING: 'execution_type is scheduled but there is no schedule',
+  TITAN_SCHEDULE_UNEXPECTED: 'a schedule is set on a single task',
+  TITAN_URL_INVALID: 'a URL is not an absolute http:// or https:// URL',
+  TITAN_URL_DUPLICATE: 'a task lists the same URL twice',
+  TITAN_TEMPLATE_CONFLICT: 'both template_id and template_slug are set',
+  TITAN_TASK_LAYOUT_CONFLICT: 'classic, modular and multi-step fields are mixed',
+  TITAN_INPUT_SOURCE_INVALID: 'input_source previous_step where there is no previous step',
+  TITAN_OUTPUT_SCHEMA_INVALID: 'an output schema is not a valid JSON Schema',
+  TITAN_OUTPUT_SCHEMA_STRICT: 'an output schema breaks an ajv strict-mode rule (types, tuples, required)',
+  TITAN_REF_NOT_FOUND: 'a $ref names a file that does not exist',
+  TITAN_REF_OUTSIDE_WORKSPACE:
+    'a $ref names a file outside the git repository (or outside the workspace when there is none)',
+  TITAN_REF_CYCLE: '$refs between files form a cycle',
+  TITAN_REF_INVALID: 'a $ref is malformed, or names a file that is not one JSON Schema',
+  TITAN_REF_MANIFEST: 'a $ref names a manifest (a file with apiVersion or kind), or its own file',
+  TITAN_REF_POINTER: 'the #/pointer of a $ref leads nowhere in its file',
+  TITAN_REF_UNSUPPORTED: 'a $ref form titan does not bundle (anchors)',
+  TITAN_REF_LIMIT: 'a schema inlines too many $refs',
+  TITAN_TASK_KEY_DUPLICATE: 'two tasks have the same metadata.name',
+  TITAN_PREVIOUS_NAME_CONFLICT: 'a previous name is in use by another task, or claimed twice',
+  TITAN_INTERNAL: 'titan failed on this document; please report it',
+};

@@ -35,9 +35,7 @@ export function diffSpecFields(
     if (shownAfter !== undefined) change.after = shownAfter;
     if (before !== undefined && after !== undefined && paths.length > 0) {
       // Which secrets differ is worth saying (drift reports it too), even when other parts changed as well.
-      const differing = paths.filter(
-        (p) => !deepEqual(valueAtPointer(before, p), valueAtPointer(after, p)),
-      );
+      const differing = paths.filter((p) => !deepEqual(valueAtPointer(before, p), valueAtPointer(after, p)));
       if (differing.length > 0) {
         change.sensitive_changed = differing;
         change.notes.push(`sensitive value changed: ${differing.join(', ')}`);
@@ -107,7 +105,8 @@ function addScheduleNotes(
   const target =
     changes.find((c) => c.field === 'schedule') ?? changes.find((c) => c.field === 'execution_type');
   if (target === undefined) return;
-  if (isSensitivePath('/schedule', sensitivePaths) || isSensitivePath('/execution_type', sensitivePaths)) return;
+  if (isSensitivePath('/schedule', sensitivePaths) || isSensitivePath('/execution_type', sensitivePaths))
+    return;
   const from = before && scheduleWords(before, read);
   const to = after && scheduleWords(after, read);
   if (before === undefined) {

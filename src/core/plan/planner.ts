@@ -538,9 +538,7 @@ function summarize(changes: PlannedChange[], runsDelta: Map<PlannedChange, numbe
   return {
     ...counts,
     breaking,
-    runs_per_day_delta: roundRunsData(
-      changes.reduce((sum, change) => sum + (runsDelta.get(change) ?? 0), 0),
-    ),
+    runs_per_day_delta: roundRunsData(changes.reduce((sum, change) => sum + (runsDelta.get(change) ?? 0), 0)),
     drifted: changes.filter((change) => change.drift).length,
     vanished: changes.filter((change) => change.vanished).length,
   };

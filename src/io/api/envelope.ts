@@ -89,7 +89,10 @@ export function unexpectedAnswer(answer: HttpAnswer, context: AnswerContext, pro
     message: `unexpected answer from the Task Service: ${answer.method} ${answer.path} answered ${answer.status} but ${problems.join('; ')}`,
   };
   if (context.creates) {
-    return new AmbiguousWriteError({ ...init, message: `${init.message}; it may or may not have taken effect` });
+    return new AmbiguousWriteError({
+      ...init,
+      message: `${init.message}; it may or may not have taken effect`,
+    });
   }
   return new ServerError(init);
 }

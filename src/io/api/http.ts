@@ -347,13 +347,15 @@ export class Transport {
   private pacedOut(request: HttpRequest, path: string): RateLimitedError {
     const resetAt = this.pacer.earliestStart();
     const inMs = Math.max(0, resetAt - this.config.now());
+    const resets = `resets at ${new Date(resetAt).toISOString()} (in ${describeWait(inMs)})`;
+    const budget = describeWait(this.config.maxRetryWaitMs);
     return new RateLimitedError(
       {
         method: request.method,
         path,
         status: undefined,
         code: 'RATE_LIMITED',
-        message: `${request.method} ${path} was not sent: the Task Service's rate limit resets at ${new Date(resetAt).toISOString()} (in ${describeWait(inMs)}), later than titan waits for one request (${describeWait(this.config.maxRetryWaitMs)})`,
+        message: `${request.method} ${path} was not sent: the Task Service's rate limit ${resets}, later than titan waits for one request (${budget})`,
         hint: 'Try again after the reset, or lower --parallelism.',
       },
       undefined,
@@ -393,7 +395,7 @@ export function isSpentQuota(status: number, text: string): boolean {
 }
 
 /** "45 s", "12 min", "11 h 59 min": a wait as a person reads it. */
-export function describeWait(ms: number): string {
+function describeWait(ms: number): string {
   const seconds = Math.ceil(ms / 1000);
   if (seconds < 120) return `${seconds} s`;
   const minutes = Math.ceil(seconds / 60);

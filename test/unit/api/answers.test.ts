@@ -15,7 +15,12 @@ function answering(data: JsonValue, status = 200): TaskServiceClient {
       status,
       headers: { 'Content-Type': 'application/json' },
     })) as typeof fetch;
-  return createClient({ origin: 'http://127.0.0.1:9', token: 'secret-token', fetch: fakeFetch, maxAttempts: 1 });
+  return createClient({
+    origin: 'http://127.0.0.1:9',
+    token: 'secret-token',
+    fetch: fakeFetch,
+    maxAttempts: 1,
+  });
 }
 
 const execution = { id: 'e1', task_id: 't1', status: 'queued', created_at: '2025-01-01T00:00:00Z' };
@@ -42,14 +47,26 @@ describe('answers without the fields callers rely on', () => {
       { ready: true, record_count: '12' },
       /"record_count" in data is not a number/,
     ],
-    ['media without url', (c) => c.listMedia('e1'), [{ id: 'm1', size: 3 }], /item 0 of data is missing "url"/],
+    [
+      'media without url',
+      (c) => c.listMedia('e1'),
+      [{ id: 'm1', size: 3 }],
+      /item 0 of data is missing "url"/,
+    ],
     ['a template without slug', (c) => c.getTemplate('tpl1'), { id: 'tpl1' }, /data is missing "slug"/],
-    ['listed templates without id', (c) => c.listTemplates(), [{ slug: 'x' }], /item 0 of data is missing "id"/],
+    [
+      'listed templates without id',
+      (c) => c.listTemplates(),
+      [{ slug: 'x' }],
+      /item 0 of data is missing "id"/,
+    ],
     ['a dataset without id', (c) => c.listTaskDatasets('t1'), [{ record_count: 2 }], /missing "id"/],
   ])('%s is a ServerError naming the field', async (_what, request, data, problem) => {
     const failure = request(answering(data));
     await expect(failure).rejects.toThrow(ServerError);
-    await expect(failure).rejects.toThrow(/^unexpected answer from the Task Service: GET \/api\/v1\/\S+ answered 200/);
+    await expect(failure).rejects.toThrow(
+      /^unexpected answer from the Task Service: GET \/api\/v1\/\S+ answered 200/,
+    );
     await expect(failure).rejects.toThrow(problem);
     await expect(failure).rejects.toMatchObject({ code: 'INVALID_RESPONSE', status: 200 });
   });

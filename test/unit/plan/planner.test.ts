@@ -417,9 +417,11 @@ describe('sensitive values', () => {
     );
     expect(only(p).fields[0]).toMatchObject({ field: 'payload', sensitive_changed: ['/payload/api_key'] });
     const same = plan(
-      [desired('a', spec({ payload: { endpoint: 'https://b.example', api_key: 'old' } }), {
-        sensitivePaths: ['/payload/api_key'],
-      })],
+      [
+        desired('a', spec({ payload: { endpoint: 'https://b.example', api_key: 'old' } }), {
+          sensitivePaths: ['/payload/api_key'],
+        }),
+      ],
       [live('t1', before)],
       lockOf({ a: entry('t1', before, { sensitive: ['/payload/api_key'] }) }),
     );

@@ -174,7 +174,9 @@ const stateArb: fc.Arbitrary<State> = fc
       const previousNames = (r.previous[i] ?? []).filter((name) => !desiredKeys.has(name));
       const before = [key, ...previousNames].map((k) => applied.get(k)).find((s) => s !== undefined);
       const spec =
-        r.unchanged[i] === true && before !== undefined ? structuredClone(before) : fromPool(r.desiredPick[i]);
+        r.unchanged[i] === true && before !== undefined
+          ? structuredClone(before)
+          : fromPool(r.desiredPick[i]);
       const secret = r.sensitive[i] === true && spec.payload?.token !== undefined;
       return desired(key, spec, {
         previousNames,
