@@ -33,8 +33,12 @@ export interface RunDeps {
   client: TaskServiceClient;
   session: ApplySession;
   controls: RunControls;
-  sleep: (ms: number) => Promise<void>;
+  now: () => Date;
+  /** Resolves after `ms`, or early (or rejecting) once `signal` is aborted. */
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   random: () => number;
+  /** How long after it is sent a create may still take effect on the service (see SessionDeps). */
+  createWindowMs: number;
   /** Called as each change finishes. */
   onResult: (result: ChangeResult) => void;
 }
@@ -55,13 +59,19 @@ export interface RunInput {
   live: ReadonlyMap<string, LiveTask>;
 }
 
-/** Attempts at a create whose earlier attempts certainly did not take effect. */
-const CREATE_ATTEMPTS = 5;
+/**
+ * A create whose attempts certainly did not take effect is tried again for this long (and at least
+ * `CREATE_MIN_ATTEMPTS` times): a service that fails one request in five must not fail the run by bad luck.
+ */
+const CREATE_RETRY_BUDGET_MS = 30_000;
+const CREATE_MIN_ATTEMPTS = 5;
+/** Ceiling of the pause between attempts at a create (full jitter, doubling from 250 ms). */
+const CREATE_BACKOFF_CAP_MS = 4_000;
 /** Attempts at the listing that settles lost creates. */
 const LOOKUP_ATTEMPTS = 4;
 /** How long the first lost create waits for others to share its settlement round. */
 const BATCH_WAIT_MS = 150;
-/** A create that got no answer at all is looked for again after this long before it is sent again. */
+/** A create that got no answer at all is looked for again at least this long after the first look. */
 const RECHECK_MS = 1_000;
 
 /**
@@ -291,6 +301,7 @@ async function deleteTask(key: string, id: string, deps: RunContext, alsoRemove?
       if (isDefiniteFailure(error)) await deps.session.failed(n, describeFailure(error));
       throw error; // otherwise the intent stays open: the next run looks the task up
     }
+    deps.session.answered(n);
     await deps.session.done(n, withRename({ remove: [key] }, key, alsoRemove));
   } finally {
     leave();
@@ -321,6 +332,7 @@ async function updateTask(
       if (isDefiniteFailure(error)) await deps.session.failed(n, describeFailure(error));
       throw error; // otherwise the intent stays open: the next run compares the task with it
     }
+    deps.session.answered(n);
     const ops = withRename({ set: { [key]: { ...entry, id, updated_at: live.updated_at } } }, key, fromKey);
     await deps.session.done(n, ops);
   } finally {
@@ -391,7 +403,8 @@ class Creator {
     entry: PlannedEntry,
     fromKey: string | undefined,
   ): Promise<{ id: string; settled?: boolean }> {
-    const { session, client, controls } = this.deps;
+    const { session, client, controls, now } = this.deps;
+    const started = now().getTime();
     for (let attempt = 1; ; attempt++) {
       const leave = await this.deps.gate.enter();
       let n: number;
@@ -401,6 +414,7 @@ class Creator {
         // A retry is a new write: after Ctrl-C none is started (the earlier attempt certainly made nothing).
         if (attempt > 1 && controls.stop.aborted) throw abortReason(controls.stop);
         n = await session.intent(intentFields('create', task.key, task, entry, undefined, fromKey));
+        const sentAt = now().getTime();
         try {
           created = await client.createTask(task.spec);
         } catch (error) {
@@ -411,15 +425,19 @@ class Creator {
           }
           if (!(error instanceof ApiError) || controls.abort.aborted) throw error; // the next run settles it
           leave();
-          const found = await this.settle(task, error);
-          if (found !== undefined) {
-            await session.done(n, this.opsFor(task.key, entry, found, fromKey));
-            return { id: found.id, settled: true };
+          const settled = await this.settle(task, error, sentAt);
+          if (settled.found !== undefined) {
+            await session.done(n, this.opsFor(task.key, entry, settled.found, fromKey));
+            return { id: settled.found.id, settled: true };
           }
+          if (!settled.certain) throw error; // it may still land: the intent stays open for the next run
           await session.failed(n, 'not found after a lost answer');
-          if (attempt >= CREATE_ATTEMPTS) throw error;
-          continue; // the settlement round was the pause before trying again
+          if (attempt >= CREATE_MIN_ATTEMPTS && now().getTime() - started >= CREATE_RETRY_BUDGET_MS) throw error;
+          const ceiling = Math.min(CREATE_BACKOFF_CAP_MS, 250 * 2 ** (attempt - 1));
+          await this.deps.sleep(Math.round(this.deps.random() * ceiling), controls.stop).catch(() => undefined);
+          continue;
         }
+        session.answered(n);
         this.claimed.add(created.id);
         await session.done(n, this.opsFor(task.key, entry, created, fromKey));
         return { id: created.id };
@@ -434,16 +452,28 @@ class Creator {
     return withRename({ set: { [key]: full } }, key, fromKey);
   }
 
-  /** The task a lost create made, if it exists: unmanaged, unclaimed and equal to the spec. */
   /**
    * Looks for the task a lost create may have made. Without any answer (timeout, dropped connection) the service
-   * may still be working on the request, so "not there" is only believed after a second look a while later.
+   * may still be working on the request, so "not there" is only certain after a second look once the create's
+   * window has passed; a Ctrl-C meanwhile leaves the outcome unknown (the next run settles it).
    */
-  private async settle(task: DesiredTask, error: ApiError): Promise<LiveTask | undefined> {
+  private async settle(
+    task: DesiredTask,
+    error: ApiError,
+    sentAt: number,
+  ): Promise<{ found?: LiveTask; certain: boolean }> {
+    const { controls, now } = this.deps;
     const found = await this.lookFor(task);
-    if (found !== undefined || error.status !== undefined || this.deps.controls.stop.aborted) return found;
-    await this.deps.sleep(RECHECK_MS);
-    return this.lookFor(task);
+    if (found !== undefined) return { found, certain: true };
+    if (error.status !== undefined) return { certain: true }; // the service answered: it made nothing
+    const recheckAt = Math.max(now().getTime() + RECHECK_MS, sentAt + this.deps.createWindowMs);
+    for (let left = recheckAt - now().getTime(); left > 0; left = recheckAt - now().getTime()) {
+      if (controls.stop.aborted) return { certain: false };
+      await this.deps.sleep(left, controls.stop).catch(() => undefined);
+    }
+    if (controls.stop.aborted) return { certain: false };
+    const late = await this.lookFor(task);
+    return late !== undefined ? { found: late, certain: true } : { certain: true };
   }
 
   /** The task a lost create made, if it exists; answered by the next settlement round. */

@@ -5,9 +5,11 @@
  * Invariant: every remote write is preceded by a durable intent; every known outcome is a durable record whose
  * lock changes are whole entries, so replaying the journal onto any version of the lock is safe.
  */
-import { OperationalError, RefusedError } from '../core/errors.js';
+import { InterruptedError, OperationalError, RefusedError, TitanError } from '../core/errors.js';
+import { formatDuration } from '../core/duration.js';
 import {
   applyLockOps,
+  createsSettleAt,
   journalHasEffects,
   replayJournal,
   type IntentRecord,
@@ -18,6 +20,7 @@ import type { Lockfile } from '../core/lock/model.js';
 import { commitLock, emptyLock } from '../core/lock/ops.js';
 import { settlePendingIntents, tasksNeedingFullRead } from '../core/lock/settle.js';
 import type { LiveTask } from '../core/model.js';
+import { NotFoundError } from '../io/api/errors.js';
 import type { TaskServiceClient } from '../io/api/types.js';
 import {
   createJournal,
@@ -38,12 +41,26 @@ export interface SessionDeps {
   /** New lineage ids. */
   newId: () => string;
   warn: (message: string) => void;
-  /** Test hooks: journal durability and compaction boundaries. */
+  /** Progress worth a line on stderr (a wait before settling). */
+  notice?: (message: string) => void;
+  /** Resolves after `ms`, or early (or rejecting) once `signal` is aborted. */
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Aborted on Ctrl-C/SIGTERM: a wait before settling stops and the command exits 130/143. */
+  stop?: AbortSignal;
+  /**
+   * How long after it is sent a create may still take effect on the service: the request deadline plus a margin
+   * (default `DEFAULT_CREATE_WINDOW_MS`). Recorded with each create intent, so the run that settles it waits that long.
+   */
+  createWindowMs?: number;
+  /** Test hooks: journal durability and the other crash boundaries (`answered:<op>`, `compacted`). */
   journal?: JournalOptions;
   onBoundary?: (label: string) => void;
   /** Compact after this many outcomes or this much time, whichever comes first. */
   compactEvery?: { records: number; ms: number };
 }
+
+/** The client's request deadline (30 s) plus a margin for a service that finishes work after its client left. */
+export const DEFAULT_CREATE_WINDOW_MS = 35_000;
 
 export interface Recovered {
   /** The lockfile after replaying the journal (null: none yet). */
@@ -90,6 +107,7 @@ export async function recoverWorkspace(
         'Run titan apply first: it looks the tasks up and records what happened.',
       );
     }
+    await waitForLateCreates(deps, replay.pending);
     const live = await liveForSettlement(client, replay.pending, lock);
     const settled = settlePendingIntents(replay.pending, lock, live);
     lock = applyLockOps(lock, settled.ops);
@@ -105,6 +123,39 @@ export async function recoverWorkspace(
   }
   await removeJournal(file);
   return { lock: result, notes };
+}
+
+/**
+ * A create sent just before the run died may still be carried out by the service after one look found nothing.
+ * Until its window has passed, "not on the service" proves nothing, so the settlement waits (nothing is sent
+ * meanwhile; Ctrl-C stops with exit 130/143 and leaves the journal for the next run).
+ */
+async function waitForLateCreates(
+  deps: Pick<SessionDeps, 'now' | 'sleep' | 'stop' | 'notice' | 'warn'>,
+  pending: readonly IntentRecord[],
+): Promise<void> {
+  const now = deps.now().getTime();
+  const settleAt = createsSettleAt(pending, now);
+  if (settleAt === undefined) return;
+  const creates = pending.filter((intent) => intent.op === 'create').length;
+  (deps.notice ?? deps.warn)(
+    `An interrupted apply sent ${creates} create(s) moments ago whose outcome is unknown; the service may still ` +
+      `carry them out. Waiting ${formatDuration(settleAt - now)} before looking them up, so none is created ` +
+      'twice (Ctrl-C stops; nothing is sent meanwhile).',
+  );
+  for (let left = settleAt - now; left > 0; left = settleAt - deps.now().getTime()) {
+    throwIfStopped(deps.stop);
+    await deps.sleep(left, deps.stop).catch(() => undefined);
+  }
+  throwIfStopped(deps.stop);
+}
+
+function throwIfStopped(signal: AbortSignal | undefined): void {
+  if (signal?.aborted !== true) return;
+  const reason: unknown = signal.reason;
+  throw reason instanceof TitanError
+    ? reason
+    : new InterruptedError('Interrupted while waiting to settle an interrupted apply; nothing was sent.');
 }
 
 /** A complete listing, with full specs for the summary items the settlement has to compare. */
@@ -125,13 +176,13 @@ async function liveForSettlement(
     try {
       full.push(await client.getTask(task.id));
     } catch (error) {
-      if ((error as { status?: number }).status !== 404) throw error;
+      if (!(error instanceof NotFoundError)) throw error;
     }
   }
   return full;
 }
 
-type IntentFields = Omit<IntentRecord, 't' | 'n'>;
+type IntentFields = Omit<IntentRecord, 't' | 'n' | 'at' | 'windowMs'>;
 
 /** Records one run's writes. Create with `openSession` after `recoverWorkspace`. */
 export class ApplySession {
@@ -142,6 +193,9 @@ export class ApplySession {
   private lastCompaction: number;
   private compacting: Promise<void> | undefined;
 
+  /** The version on disk when the session opened: the final report compares with it. */
+  private readonly initial: Lockfile | null;
+
   private constructor(
     private readonly deps: SessionDeps,
     /** The version on disk (null: no lockfile yet). */
@@ -151,6 +205,7 @@ export class ApplySession {
     private readonly journal: JournalWriter,
   ) {
     this.lock = disk ?? base;
+    this.initial = disk;
     this.lastCompaction = deps.now().getTime();
   }
 
@@ -184,10 +239,22 @@ export class ApplySession {
 
   /** Makes the intent durable, then returns its number; send the write only after this resolves. */
   async intent(fields: IntentFields): Promise<number> {
-    const record: IntentRecord = { t: 'intent', n: this.nextIntent++, ...fields };
+    const record: IntentRecord = {
+      t: 'intent',
+      n: this.nextIntent++,
+      ...fields,
+      at: this.deps.now().toISOString(),
+      windowMs: this.deps.createWindowMs ?? DEFAULT_CREATE_WINDOW_MS,
+    };
     this.open.set(record.n, record);
     await this.journal.append(record);
     return record.n;
+  }
+
+  /** The answer to intent `n`'s write arrived (a crash boundary for tests: written, outcome not yet journalled). */
+  answered(n: number): void {
+    const intent = this.open.get(n);
+    if (intent !== undefined) this.deps.onBoundary?.(`answered:${intent.op}`);
   }
 
   /** Intent `n` took effect. */
@@ -259,7 +326,6 @@ export class ApplySession {
    * for the next run to settle.
    */
   async finish(): Promise<{ lock: Lockfile | null; changed: boolean; unsettled: number }> {
-    const before = this.disk;
     if (this.compacting !== undefined) await this.compacting;
     try {
       await this.compact();
@@ -268,6 +334,7 @@ export class ApplySession {
       throw error instanceof OperationalError ? error : new OperationalError(String(error));
     }
     if (this.open.size === 0) await removeJournal(journalPath(this.deps.workspace.stateDir));
-    return { lock: this.disk, changed: this.disk !== before, unsettled: this.open.size };
+    // Compactions during the run may already have written it: "changed" is against the version we started from.
+    return { lock: this.disk, changed: this.disk !== this.initial, unsettled: this.open.size };
   }
 }

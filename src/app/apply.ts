@@ -24,7 +24,12 @@ import {
 import { renderDiagnostics } from '../render/diagnostics.js';
 import { NO_CHANGES } from '../render/plan-shared.js';
 import { renderPlanText } from '../render/plan-text.js';
-import { ApplySession, recoverWorkspace, type SessionDeps } from './apply-session.js';
+import {
+  ApplySession,
+  DEFAULT_CREATE_WINDOW_MS,
+  recoverWorkspace,
+  type SessionDeps,
+} from './apply-session.js';
 import { runChanges, type RunControls, type RunInput } from './apply-run.js';
 import { InvalidManifestsError, preparePlan, type PreparedPlan } from './plan.js';
 import { checkSavedPlan } from './saved-plan.js';
@@ -48,8 +53,11 @@ export interface ApplyDeps {
   lockEnvironment: LockEnvironment;
   controls: RunControls;
   now: () => Date;
-  sleep: (ms: number) => Promise<void>;
+  /** Resolves after `ms`, or early (or rejecting) once `signal` is aborted. */
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   random: () => number;
+  /** How long after it is sent a create may still take effect (default `DEFAULT_CREATE_WINDOW_MS`). */
+  createWindowMs?: number;
   /** Test hooks (inert unless set): journal durability and compaction boundaries. */
   journal?: JournalOptions;
   onBoundary?: (label: string) => void;
@@ -128,7 +136,12 @@ export async function applyPlan(
 ): Promise<void> {
   const { terminal } = deps;
   const lock = await acquireWorkspaceLock(
-    { stateDir: deps.workspace.stateDir, command, timeoutMs: options.lockTimeoutMs },
+    {
+      stateDir: deps.workspace.stateDir,
+      command,
+      timeoutMs: options.lockTimeoutMs,
+      signal: deps.controls.stop,
+    },
     deps.lockEnvironment,
   );
   try {
@@ -172,13 +185,18 @@ export async function applyPlan(
   }
 }
 
-function toSessionDeps(deps: ApplyDeps): SessionDeps {
+/** The session side of `deps` (also used by import). */
+export function toSessionDeps(deps: ApplyDeps): SessionDeps {
   const session: SessionDeps = {
     workspace: deps.workspace,
     origin: deps.origin,
     now: deps.now,
     newId: randomUUID,
     warn: (message) => deps.terminal.stderr.write(`Warning: ${message}\n`),
+    notice: (message) => deps.terminal.stderr.write(`${message}\n`),
+    sleep: deps.sleep,
+    stop: deps.controls.stop,
+    createWindowMs: deps.createWindowMs ?? DEFAULT_CREATE_WINDOW_MS,
   };
   if (deps.journal !== undefined) session.journal = deps.journal;
   if (deps.onBoundary !== undefined) session.onBoundary = deps.onBoundary;
@@ -225,7 +243,10 @@ async function confirm(deps: ApplyDeps, autoApprove: boolean): Promise<void> {
   throwIfStopped(deps.controls);
   if (!/^\s*y(es)?\s*$/i.test(answer)) {
     deps.terminal.stdout.write('Not applied.\n');
-    throw new RefusedError('Not confirmed; nothing was applied.');
+    throw new RefusedError(
+      'Not confirmed; nothing was applied.',
+      'Answer "y" or "yes" to apply the changes shown. In CI and scripts, review with titan plan and pass --auto-approve.',
+    );
   }
 }
 
@@ -247,8 +268,10 @@ async function execute(
         client: deps.client,
         session,
         controls: deps.controls,
+        now: deps.now,
         sleep: deps.sleep,
         random: deps.random,
+        createWindowMs: deps.createWindowMs ?? DEFAULT_CREATE_WINDOW_MS,
         onResult: progress.finished,
       },
       {

@@ -18,8 +18,8 @@ import { planChanges } from '../core/plan/planner.js';
 import { NotFoundError } from '../io/api/errors.js';
 import { loadManifests } from '../io/manifests.js';
 import { acquireWorkspaceLock } from '../io/workspace-lock.js';
-import type { ApplyDeps } from './apply.js';
-import { ApplySession, recoverWorkspace, type SessionDeps } from './apply-session.js';
+import { toSessionDeps, type ApplyDeps } from './apply.js';
+import { ApplySession, recoverWorkspace } from './apply-session.js';
 import { lockFilePath } from './apply-run.js';
 
 export interface ImportOptions {
@@ -36,17 +36,16 @@ async function inLockedSession<T>(
   body: (session: ApplySession) => Promise<T>,
 ): Promise<T> {
   const lock = await acquireWorkspaceLock(
-    { stateDir: deps.workspace.stateDir, command, timeoutMs: options.lockTimeoutMs },
+    {
+      stateDir: deps.workspace.stateDir,
+      command,
+      timeoutMs: options.lockTimeoutMs,
+      signal: deps.controls.stop,
+    },
     deps.lockEnvironment,
   );
   try {
-    const sessionDeps: SessionDeps = {
-      workspace: deps.workspace,
-      origin: deps.origin,
-      now: deps.now,
-      newId: randomUUID,
-      warn: (message) => deps.terminal.stderr.write(`Warning: ${message}\n`),
-    };
+    const sessionDeps = toSessionDeps(deps);
     const recovered = await recoverWorkspace(
       { ...sessionDeps, allowForeignOrigin: options.allowForeignOrigin },
       deps.client,

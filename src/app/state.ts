@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Writable } from 'node:stream';
-import { InvalidInputError } from '../core/errors.js';
+import { InvalidInputError, RefusedError } from '../core/errors.js';
 import type { Lockfile } from '../core/lock/model.js';
 import { commitLock, moveEntry, removeEntry } from '../core/lock/ops.js';
 import { journalPath, readJournal } from '../io/journal.js';
@@ -124,6 +124,7 @@ async function rewrite(
         now: deps.now,
         newId: randomUUID,
         warn: (message) => deps.stderr.write(`Warning: ${message}\n`),
+        sleep: deps.lockEnvironment.sleep,
         allowForeignOrigin: false,
       },
       undefined,
@@ -159,9 +160,11 @@ export async function stateMv(deps: StateDeps, from: string, to: string): Promis
     if (current.tasks[from] === undefined) unknownKey(current, from);
     if (from === to) return current;
     if (current.tasks[to] !== undefined) {
-      throw new InvalidInputError(
-        `titan.lock already has an entry "${to}" (task ${current.tasks[to]?.id}).`,
-        `Remove it first if it is stale: titan state rm ${to}`,
+      // Moving onto it would drop the record of a live task: titan would forget it and never delete it.
+      throw new RefusedError(
+        `titan.lock already has an entry "${to}" (task ${current.tasks[to]?.id}); nothing was changed.`,
+        `If that entry is stale, forget it first (the task stays on the service): titan state rm ${to}\n` +
+          `Then: titan state mv ${from} ${to}`,
       );
     }
     return moveEntry(current, from, to);

@@ -6,15 +6,16 @@
 import { open, readFile, rename, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { OperationalError } from '../core/errors.js';
-import { parseJournal, type JournalRecord } from '../core/lock/journal.js';
+import { parseJournal, summarizePending, type JournalRecord } from '../core/lock/journal.js';
+import { syncFolder } from './lockfile.js';
 
 export const JOURNAL_FILE = 'journal.ndjson';
 
 export const journalPath = (stateDir: string): string => path.join(stateDir, JOURNAL_FILE);
 
 export interface JournalOptions {
-  /** Called after each record is durable, with the number of records made durable so far (test hooks). */
-  onDurable?: (count: number) => void;
+  /** Called after each record is durable, with the record (test hooks). */
+  onDurable?: (record: JournalRecord) => void;
   /** Most records per fsync (default unbounded; 1 makes every record its own boundary). */
   maxBatch?: number;
 }
@@ -29,6 +30,39 @@ export interface JournalWriter {
   compact(produce: () => Promise<readonly JournalRecord[]>): Promise<void>;
   /** Waits for pending appends, then closes the file. */
   close(): Promise<void>;
+}
+
+/** What plan and drift warn about: a journal an interrupted apply left, with writes titan.lock does not show. */
+export interface PendingJournal {
+  file: string;
+  unsettled: number;
+  unrecorded: number;
+  /** One sentence for the user. */
+  warning: string;
+}
+
+/**
+ * Read-only look at the journal in `stateDir` (plan and drift cannot settle it: that needs the workspace lock).
+ * Null when there is none or it changes nothing.
+ */
+export async function readPendingJournal(stateDir: string): Promise<PendingJournal | null> {
+  const file = journalPath(stateDir);
+  const journal = await readJournal(file);
+  if (journal === null) return null;
+  const { unsettled, unrecorded } = summarizePending(journal.records);
+  if (unsettled + unrecorded === 0) return null;
+  const parts = [
+    ...(unsettled > 0 ? [`${unsettled} unsettled write(s)`] : []),
+    ...(unrecorded > 0 ? [`${unrecorded} change(s) not yet in titan.lock`] : []),
+  ];
+  return {
+    file,
+    unsettled,
+    unrecorded,
+    warning:
+      `an interrupted apply left ${parts.join(' and ')} in ${path.join(path.basename(stateDir), JOURNAL_FILE)}; ` +
+      'run titan apply to settle them. Until then this output may show them as changes still to make.',
+  };
 }
 
 /** The journal's records, or null when there is none. */
@@ -57,8 +91,12 @@ export async function createJournal(
 ): Promise<JournalWriter> {
   let handle: FileHandle = await replaceFile(file, initial);
   let tail: Promise<void> = Promise.resolve();
-  let durable = 0;
-  let batch: { line: string; done: () => void; fail: (error: unknown) => void }[] = [];
+  let batch: {
+    record: JournalRecord;
+    line: string;
+    done: () => void;
+    fail: (error: unknown) => void;
+  }[] = [];
   let flushQueued = false;
   const maxBatch = options.maxBatch ?? Number.POSITIVE_INFINITY;
 
@@ -77,8 +115,7 @@ export async function createJournal(
         continue;
       }
       for (const item of taken) {
-        durable++;
-        options.onDurable?.(durable);
+        options.onDurable?.(item.record);
         item.done();
       }
     }
@@ -93,7 +130,7 @@ export async function createJournal(
   return {
     append(record) {
       return new Promise<void>((done, fail) => {
-        batch.push({ line: `${JSON.stringify(record)}\n`, done, fail });
+        batch.push({ record, line: `${JSON.stringify(record)}\n`, done, fail });
         if (!flushQueued) {
           flushQueued = true;
           void enqueue(flush);
@@ -117,7 +154,10 @@ export async function createJournal(
   };
 }
 
-/** Writes `records` to a temp file, fsyncs, renames it over `file`; returns an append handle on the new file. */
+/**
+ * Writes `records` to a temp file, fsyncs, renames it over `file` and fsyncs the folder (so the rename itself
+ * survives a power loss); returns an append handle on the new file.
+ */
 async function replaceFile(file: string, records: readonly JournalRecord[]): Promise<FileHandle> {
   const temp = `${file}.tmp`;
   try {
@@ -129,6 +169,7 @@ async function replaceFile(file: string, records: readonly JournalRecord[]): Pro
       await writer.close();
     }
     await rename(temp, file);
+    await syncFolder(path.dirname(file));
     return await open(file, 'a');
   } catch (error) {
     throw new OperationalError(`Cannot write the apply journal ${file}: ${(error as Error).message}`);

@@ -119,7 +119,8 @@ export async function writeFileAtomic(file: string, content: string): Promise<vo
   await syncFolder(path.dirname(file));
 }
 
-async function syncFolder(folder: string): Promise<void> {
+/** Makes a rename in `folder` durable. */
+export async function syncFolder(folder: string): Promise<void> {
   try {
     const handle = await open(folder, 'r');
     try {

@@ -63,13 +63,21 @@ function describeError(error: YAMLError, source: ErrorSource): Diagnostic {
     case 'MISSING_CHAR': {
       if (/quote/.test(error.message)) {
         const opening = unclosedQuote(source.text, source.documentStart, error.pos[0] + 1);
-        return at(opening ?? error.pos[0], 'this quoted string is never closed', 'end it with the same quote');
+        return at(
+          opening ?? error.pos[0],
+          'this quoted string is never closed',
+          'end it with the same quote',
+        );
       }
       if (/flow (sequence|map)/i.test(error.message)) return unclosedFlow(error, source);
       return at(error.pos[0], `YAML syntax error: ${lowerFirst(firstLine(error.message))}`);
     }
     case 'TAB_AS_INDENT':
-      return at(error.pos[0], 'a tab indents this line; YAML indents with spaces only', 'replace the tab with spaces');
+      return at(
+        error.pos[0],
+        'a tab indents this line; YAML indents with spaces only',
+        'replace the tab with spaces',
+      );
     case 'BLOCK_AS_IMPLICIT_KEY':
       return at(
         error.pos[0],

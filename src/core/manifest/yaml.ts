@@ -1,10 +1,10 @@
 /**
  * YAML → JSON with source positions, refusing hostile input fast: duplicate keys, alias bombs and cycles,
- * deep nesting, huge values and files. Pure: text in, documents + diagnostics out.
+ * deep nesting, too many values, huge values and files — each in time linear in the file. Pure: text in,
+ * documents + diagnostics out.
  */
 import {
   isAlias,
-  isCollection,
   isMap,
   isScalar,
   isSeq,
@@ -14,12 +14,16 @@ import {
   visit,
   type Document,
   type Node,
-  type YAMLError,
+  type Pair,
+  type YAMLMap,
 } from 'yaml';
 import type { Diagnostic } from '../diagnostics.js';
 import type { JsonObject, JsonValue } from '../json.js';
 import { Code } from './codes.js';
 import { displayPath, toPointer, type Path, type PathSegment } from './paths.js';
+import { diagnosticsFromYamlErrors } from './yaml-errors.js';
+import { jsonKeyOf, keyProblems } from './yaml-keys.js';
+import { scanYamlText, type ScanProblem } from './yaml-scan.js';
 
 export interface ParseLimits {
   /** Larger files are refused before parsing. */
@@ -30,6 +34,8 @@ export interface ParseLimits {
   maxDepth: number;
   /** The yaml library's guard against alias expansion ("billion laughs"). */
   maxAliasCount: number;
+  /** Files holding more values (mappings, lists, scalars; an upper estimate) are refused before parsing. */
+  maxValues: number;
 }
 
 export const DEFAULT_LIMITS: ParseLimits = {
@@ -37,6 +43,7 @@ export const DEFAULT_LIMITS: ParseLimits = {
   maxValueBytes: 1024 * 1024,
   maxDepth: 64,
   maxAliasCount: 100,
+  maxValues: 100_000,
 };
 
 export interface Position {
@@ -68,6 +75,13 @@ export interface ParsedDocument {
   value: JsonValue | undefined;
   /** A document holding nothing (only comments, or a bare `---`). */
   empty: boolean;
+  /**
+   * The document is a mapping with `apiVersion`, `kind`, `metadata` or `spec` at its top (known even when the
+   * document has errors): a titan manifest, as opposed to a schema or some other YAML.
+   */
+  manifestShaped: boolean;
+  /** The document has errors of its own (its diagnostics say which). */
+  failed: boolean;
   locator: Locator;
 }
 
@@ -76,40 +90,24 @@ export interface ParsedFile {
   diagnostics: Diagnostic[];
 }
 
+const MANIFEST_KEYS = new Set(['apiVersion', 'kind', 'metadata', 'spec']);
+
 export function parseYamlDocuments(
   text: string,
   file: string,
   limits: ParseLimits = DEFAULT_LIMITS,
 ): ParsedFile {
   if (text.length > limits.maxFileBytes) {
-    return {
-      documents: [],
-      diagnostics: [tooLargeFile(file, text.length, limits.maxFileBytes)],
-    };
+    return { documents: [], diagnostics: [tooLargeFile(file, text.length, limits.maxFileBytes)] };
   }
-  const tooDeep = flowNestingBeyond(text, limits.maxDepth);
-  if (tooDeep !== undefined) {
-    const before = text.slice(0, tooDeep);
-    const line = before.split('\n').length;
-    return {
-      documents: [],
-      diagnostics: [
-        {
-          code: Code.yamlTooDeep,
-          severity: 'error',
-          message: `brackets nest more than ${limits.maxDepth} levels deep; titan refuses to read the file`,
-          file,
-          line,
-          column: tooDeep - before.lastIndexOf('\n'),
-        },
-      ],
-    };
-  }
+  const refused = scanYamlText(text, limits);
+  if (refused) return { documents: [], diagnostics: [scanDiagnostic(refused, text, file, limits)] };
   const lineCounter = new LineCounter();
   const parsed = parseAllDocuments(text, {
     lineCounter,
     prettyErrors: false,
-    uniqueKeys: true,
+    // The library's check is quadratic and compares YAML values; keys are checked on their JSON names instead.
+    uniqueKeys: false,
     merge: false,
     resolveKnownTags: false,
     // Problems become diagnostics; nothing may reach the process's own warning channel.
@@ -119,54 +117,53 @@ export function parseYamlDocuments(
   const documents: ParsedDocument[] = [];
   const diagnostics: Diagnostic[] = [];
   docs.forEach((doc, index) => {
-    const locator = createLocator(doc, text, lineCounter, file);
-    const read = readDocument(doc, locator, limits, lineCounter);
-    diagnostics.push(...read.diagnostics);
-    documents.push({ file, index, value: read.value, empty: read.empty, locator });
+    const locator = new LocatorImpl(file, doc, text, lineCounter);
+    const read = readDocument(doc, locator, limits, text);
+    for (const d of read.diagnostics) diagnostics.push(d);
+    documents.push({
+      file,
+      index,
+      value: read.value,
+      empty: read.empty,
+      manifestShaped: isManifestShaped(doc),
+      failed: read.diagnostics.some((d) => d.severity === 'error'),
+      locator,
+    });
   });
   return { documents, diagnostics };
 }
 
-/**
- * The offset where `[`/`{` nesting first exceeds `max`: a cheap scan that refuses bracket bombs before the parser
- * spends seconds on them. It counts flow collections only (a bracket opening a value, or inside one), and skips
- * quoted strings and comments, so brackets in plain text never add up.
- */
-function flowNestingBeyond(text: string, max: number): number | undefined {
-  let depth = 0;
-  let previous = '\n'; // the last character that is not a space or a tab
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i] as string;
-    const opensValue = depth > 0 || ':-?,\n'.includes(previous);
-    if (previous === '\n' && text.startsWith('---', i)) depth = 0;
-    if ((c === '[' || c === '{') && opensValue) {
-      if (++depth > max) return i;
-    } else if ((c === ']' || c === '}') && depth > 0) {
-      depth--;
-    } else if ((c === '"' || c === "'") && opensValue) {
-      i = endOfQuoted(text, i);
-    } else if (c === '#' && (i === 0 || /\s/.test(text[i - 1] as string))) {
-      const end = text.indexOf('\n', i);
-      i = (end < 0 ? text.length : end) - 1;
-      continue;
-    }
-    if (c !== ' ' && c !== '\t' && c !== '\r') previous = c;
-  }
-  return undefined;
+function isManifestShaped(doc: Document.Parsed): boolean {
+  const contents = doc.contents;
+  return (
+    isMap(contents) &&
+    contents.items.some((pair) => isScalar(pair.key) && MANIFEST_KEYS.has(String(pair.key.value)))
+  );
 }
 
-/** Offset of the closing quote of the string opening at `start` (or of the line end when it is not a string). */
-function endOfQuoted(text: string, start: number): number {
-  const quote = text[start];
-  for (let i = start + 1; i < text.length; i++) {
-    const c = text[i];
-    if (quote === '"' && c === '\\') i++;
-    else if (c === quote) {
-      if (quote === "'" && text[i + 1] === "'") i++;
-      else return i;
-    }
+function scanDiagnostic(problem: ScanProblem, text: string, file: string, limits: ParseLimits): Diagnostic {
+  const before = text.slice(0, problem.offset);
+  const line = before.split('\n').length;
+  const column = problem.offset - before.lastIndexOf('\n');
+  if (problem.kind === 'depth') {
+    return {
+      code: Code.yamlTooDeep,
+      severity: 'error',
+      message: `brackets nest more than ${limits.maxDepth} levels deep; titan refuses to read the file`,
+      file,
+      line,
+      column,
+    };
   }
-  return text.length;
+  return {
+    code: Code.yamlTooManyValues,
+    severity: 'error',
+    message: `the file holds more than ${limits.maxValues.toLocaleString('en-US')} values; titan refuses to read it`,
+    hint: 'split it into several files',
+    file,
+    line,
+    column,
+  };
 }
 
 export const tooLargeFile = (file: string, size: number, max: number): Diagnostic => ({
@@ -185,24 +182,64 @@ const formatBytes = (n: number): string =>
       ? `${Math.round(n / 1024)} KiB`
       : `${n} bytes`;
 
+interface ReadDocument {
+  value: JsonValue | undefined;
+  empty: boolean;
+  diagnostics: Diagnostic[];
+}
+
 function readDocument(
   doc: Document.Parsed,
-  locator: Locator,
+  locator: LocatorImpl,
   limits: ParseLimits,
-  lineCounter: LineCounter,
-): { value: JsonValue | undefined; empty: boolean; diagnostics: Diagnostic[] } {
-  const diagnostics: Diagnostic[] = [];
-  const at = (offset: number): Position => {
-    const { line, col } = lineCounter.linePos(offset);
-    return { line, column: col };
-  };
-  // The parser often explains one mistake twice at the same place; one message per place is enough.
-  const places = new Set<number>();
-  for (const error of doc.errors) {
-    if (places.has(error.pos[0])) continue;
-    places.add(error.pos[0]);
-    diagnostics.push(yamlErrorDiagnostic(error, doc, locator.file, at));
+  text: string,
+): ReadDocument {
+  const position = (offset: number): Position => locator.positionOf(offset);
+  const problems = parseProblems(doc, locator.file, text, position);
+  if (problems.fatal) return { value: undefined, empty: false, diagnostics: problems.diagnostics };
+  const diagnostics = problems.diagnostics;
+  if (
+    doc.contents === null ||
+    (isScalar(doc.contents) && doc.contents.value === null && !hasSource(doc.contents))
+  )
+    return { value: undefined, empty: true, diagnostics };
+  const keys = keyProblems(doc, locator.file, position);
+  if (keys.length > 0) return { value: undefined, empty: false, diagnostics: diagnostics.concat(keys) };
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: limits.maxAliasCount });
+  } catch (error) {
+    diagnostics.push(aliasDiagnostic(error, doc, locator, limits));
+    return { value: undefined, empty: false, diagnostics };
   }
+  const converted: Diagnostic[] = [];
+  const value = toJsonValue(raw, [], new Set(), limits, locator, converted);
+  return {
+    value: converted.length > 0 ? undefined : value,
+    empty: false,
+    diagnostics: diagnostics.concat(converted),
+  };
+}
+
+/** The parser's errors and warnings; `fatal` when the document cannot be read. */
+function parseProblems(
+  doc: Document.Parsed,
+  file: string,
+  text: string,
+  position: (offset: number) => Position,
+): { diagnostics: Diagnostic[]; fatal: boolean } {
+  const exhausted = doc.errors.find((e) => e.code === 'RESOURCE_EXHAUSTION');
+  const diagnostics = exhausted
+    ? [
+        {
+          code: Code.yamlTooDeep,
+          severity: 'error' as const,
+          message: 'the YAML nests too deeply to be read safely',
+          file,
+          ...position(exhausted.pos[0]),
+        },
+      ]
+    : diagnosticsFromYamlErrors(doc.errors, { file, text, documentStart: doc.range[0], position });
   let unsupportedTag = false;
   for (const warning of doc.warnings) {
     if (warning.code === 'TAG_RESOLVE_FAILED') {
@@ -213,115 +250,30 @@ function readDocument(
         severity: 'error',
         message: `unsupported YAML tag ${tag}: manifests hold plain values (strings, numbers, booleans, lists, mappings)`,
         hint: 'remove the tag',
-        file: locator.file,
-        ...at(warning.pos[0]),
+        file,
+        ...position(warning.pos[0]),
       });
     } else {
       diagnostics.push({
         code: Code.yamlWarning,
         severity: 'warning',
         message: lowerFirst(warning.message),
-        file: locator.file,
-        ...at(warning.pos[0]),
+        file,
+        ...position(warning.pos[0]),
       });
     }
   }
-  if (doc.errors.length > 0 || unsupportedTag) return { value: undefined, empty: false, diagnostics };
-  if (
-    doc.contents === null ||
-    (isScalar(doc.contents) && doc.contents.value === null && !hasSource(doc.contents))
-  )
-    return { value: undefined, empty: true, diagnostics };
-
-  const complexKey = firstCollectionKey(doc);
-  if (complexKey !== undefined) {
-    diagnostics.push({
-      code: Code.yamlValue,
-      severity: 'error',
-      message: 'a mapping key must be a plain value, not a list or a mapping',
-      file: locator.file,
-      ...positionOfOffset(locator, complexKey),
-    });
-    return { value: undefined, empty: false, diagnostics };
-  }
-  let raw: unknown;
-  try {
-    raw = doc.toJS({ maxAliasCount: limits.maxAliasCount });
-  } catch (error) {
-    diagnostics.push(aliasDiagnostic(error, doc, locator, limits));
-    return { value: undefined, empty: false, diagnostics };
-  }
-  const problems: Diagnostic[] = [];
-  const value = toJsonValue(raw, [], new Set(), limits, locator, problems);
-  diagnostics.push(...problems);
-  return { value: problems.length > 0 ? undefined : value, empty: false, diagnostics };
+  return { diagnostics, fatal: doc.errors.length > 0 || unsupportedTag };
 }
 
 const hasSource = (node: Scalar): boolean => node.source !== undefined && node.source !== '';
 
 const lowerFirst = (s: string): string => s.charAt(0).toLowerCase() + s.slice(1);
 
-function yamlErrorDiagnostic(
-  error: YAMLError,
-  doc: Document.Parsed,
-  file: string,
-  at: (offset: number) => Position,
-): Diagnostic {
-  const position = at(error.pos[0]);
-  if (error.code === 'DUPLICATE_KEY') {
-    const duplicate = duplicateKeyAt(doc, error.pos[0]);
-    const name = duplicate ? ` ${JSON.stringify(duplicate.name)}` : '';
-    return {
-      code: Code.duplicateKey,
-      severity: 'error',
-      message: `duplicate key${name}${duplicate?.first === undefined ? '' : ` (first written at line ${at(duplicate.first).line})`}`,
-      hint: 'YAML mappings cannot repeat a key; keep one of them',
-      file,
-      ...position,
-    };
-  }
-  if (error.code === 'RESOURCE_EXHAUSTION') {
-    return {
-      code: Code.yamlTooDeep,
-      severity: 'error',
-      message: 'the YAML nests too deeply to be read safely',
-      file,
-      ...position,
-    };
-  }
-  return {
-    code: Code.yamlSyntax,
-    severity: 'error',
-    message: `YAML syntax error: ${lowerFirst(error.message.split('\n')[0] ?? error.message)}`,
-    file,
-    ...position,
-  };
-}
-
-/** The duplicate key starting at `offset`: its name and the start offset of its first occurrence. */
-function duplicateKeyAt(
-  doc: Document.Parsed,
-  offset: number,
-): { name: string; first: number | undefined } | undefined {
-  let found: { name: string; first: number | undefined } | undefined;
-  visit(doc, {
-    Map(_, map) {
-      const pairs = map.items;
-      const duplicate = pairs.find((pair) => isScalar(pair.key) && pair.key.range?.[0] === offset);
-      if (!duplicate || !isScalar(duplicate.key)) return undefined;
-      const name = String(duplicate.key.value);
-      const first = pairs.find((pair) => isScalar(pair.key) && String(pair.key.value) === name);
-      found = { name, first: first && isScalar(first.key) ? first.key.range?.[0] : undefined };
-      return visit.BREAK;
-    },
-  });
-  return found;
-}
-
 function aliasDiagnostic(
   error: unknown,
   doc: Document.Parsed,
-  locator: Locator,
+  locator: LocatorImpl,
   limits: ParseLimits,
 ): Diagnostic {
   const message = error instanceof Error ? error.message : String(error);
@@ -332,7 +284,7 @@ function aliasDiagnostic(
       return visit.BREAK;
     },
   });
-  const position = aliasOffset === undefined ? locator.start : positionOfOffset(locator, aliasOffset);
+  const position = aliasOffset === undefined ? locator.start : locator.positionOf(aliasOffset);
   if (/excessive alias count/i.test(message)) {
     return {
       code: Code.yamlAliasLimit,
@@ -350,25 +302,6 @@ function aliasDiagnostic(
     file: locator.file,
     ...position,
   };
-}
-
-/** Start offset of the first mapping key that is itself a list or a mapping (`? [a, b]: c`). */
-function firstCollectionKey(doc: Document.Parsed): number | undefined {
-  let found: number | undefined;
-  visit(doc, {
-    Pair(_, pair) {
-      if (isCollection(pair.key)) {
-        found = pair.key.range?.[0] ?? 0;
-        return visit.BREAK;
-      }
-      return undefined;
-    },
-  });
-  return found;
-}
-
-function positionOfOffset(locator: Locator, offset: number): Position {
-  return (locator as LocatorImpl).positionOf(offset);
 }
 
 /** Converts the yaml library's JS output to JSON, enforcing limits; records problems with their paths. */
@@ -465,6 +398,8 @@ interface NodeLookup {
 
 class LocatorImpl implements Locator {
   readonly start: Position;
+  /** Each mapping's pairs by JSON key, built on first lookup: diagnostics look up many paths. */
+  private readonly pairsByKey = new Map<YAMLMap, Map<string, Pair>>();
 
   constructor(
     readonly file: string,
@@ -520,7 +455,7 @@ class LocatorImpl implements Locator {
       const segment = path[i] as PathSegment;
       const container = this.resolve(value);
       if (isMap(container)) {
-        const pair = container.items.find((p) => isScalar(p.key) && String(p.key.value) === String(segment));
+        const pair = this.pairsOf(container).get(String(segment));
         if (!pair) return { key, value, complete: false };
         key = pair.key as Node;
         value = pair.value as Node | null;
@@ -536,6 +471,19 @@ class LocatorImpl implements Locator {
     return { key, value, complete: true };
   }
 
+  private pairsOf(map: YAMLMap): Map<string, Pair> {
+    let index = this.pairsByKey.get(map);
+    if (!index) {
+      index = new Map();
+      for (const pair of map.items) {
+        const name = jsonKeyOf(pair.key, this.doc);
+        if (name !== undefined && !index.has(name)) index.set(name, pair);
+      }
+      this.pairsByKey.set(map, index);
+    }
+    return index;
+  }
+
   private resolve(node: Node | null | undefined): Node | null | undefined {
     if (node && isAlias(node)) {
       const target = node.resolve(this.doc);
@@ -546,7 +494,3 @@ class LocatorImpl implements Locator {
 }
 
 const isEmptyScalar = (node: Node): boolean => isScalar(node) && node.value === null && !hasSource(node);
-
-function createLocator(doc: Document.Parsed, text: string, lineCounter: LineCounter, file: string): Locator {
-  return new LocatorImpl(file, doc, text, lineCounter);
-}
