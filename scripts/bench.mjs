@@ -12,8 +12,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { rm } from 'node:fs/promises';
-import { ROOT, rssMethod, snapshotBuild } from './bench/processes.mjs';
+import { ROOT, createScratch, removeScratch, rssMethod, snapshotBuild } from './bench/processes.mjs';
 import { evaluateTargets, renderReport, writeResults } from './bench/report.mjs';
 import { applySuite, planSuite, rateSuite, startupSuite, validateSuite } from './bench/suites.mjs';
 
@@ -94,22 +93,28 @@ if (values.items) config.plan.items = list(values.items, String);
 if (values.parallelism) config.apply.parallelisms = list(values.parallelism);
 const runs = (suite) => only.includes(suite) && config[suite] !== undefined;
 
-const build = await snapshotBuild(dist);
+await createScratch();
+process.once('SIGINT', () => removeScratch().finally(() => process.exit(130)));
 const started = new Date();
 const stamp = started.toISOString().replace(/[:.]/g, '-');
 const file = path.resolve(
   values.out ?? path.join(ROOT, 'bench-results', `bench-${mode === 'full' ? '' : `${mode}-`}${stamp}.json`),
 );
 const results = {};
-if (runs('startup')) results.startup = await startupSuite(config.startup);
-if (runs('validate')) results.validate = await validateSuite(config.validate);
-if (runs('plan')) {
-  const plan = await planSuite(config.plan);
-  results.plan = plan.rows;
-  results.seeds = plan.seeds;
+try {
+  await snapshotBuild(dist);
+  if (runs('startup')) results.startup = await startupSuite(config.startup);
+  if (runs('validate')) results.validate = await validateSuite(config.validate);
+  if (runs('plan')) {
+    const plan = await planSuite(config.plan);
+    results.plan = plan.rows;
+    results.seeds = plan.seeds;
+  }
+  if (runs('apply')) results.apply = await applySuite(config.apply);
+  if (runs('rate')) results.rate = await rateSuite(config.rate);
+} finally {
+  await removeScratch();
 }
-if (runs('apply')) results.apply = await applySuite(config.apply);
-if (runs('rate')) results.rate = await rateSuite(config.rate);
 
 const targets = evaluateTargets(results);
 await writeResults(file, results, targets, {
@@ -120,6 +125,5 @@ await writeResults(file, results, targets, {
   config,
   rssMethod,
 });
-await rm(build, { recursive: true, force: true });
 process.stdout.write(renderReport(results, targets, path.relative(process.cwd(), file) || file));
 // Exit 0 whatever the targets say: the figures are the output (shared machines are noisy).

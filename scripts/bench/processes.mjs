@@ -17,6 +17,12 @@ export let TITAN = path.join(ROOT, 'dist', 'titan.js');
 const TIME = '/usr/bin/time';
 const RSS_PROBE = fileURLToPath(new URL('./rss-probe.mjs', import.meta.url));
 const hasTime = existsSync(TIME);
+/** Emulator processes still running, stopped if the run ends early. */
+const emulators = new Set();
+// An emulator must not outlive a harness that failed: it is a separate process.
+process.once('exit', () => {
+  for (const child of emulators) child.kill('SIGKILL');
+});
 /** USER_HZ: 100 on every common Linux build. */
 const CLOCK_TICKS = 100;
 
@@ -122,6 +128,8 @@ export async function startEmulator({
   ];
   if (dataDir) args.push('--data-dir', dataDir);
   const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  emulators.add(child);
+  child.once('exit', () => emulators.delete(child));
   /** @type {{ method: string, path: string, status: number, at: number }[]} */
   const log = [];
   const waiters = new Set();
@@ -238,5 +246,22 @@ export async function snapshotBuild(dist = path.join(ROOT, 'dist')) {
   return dir;
 }
 
-/** A fresh temporary folder under the OS temp dir. */
-export const tempDir = (prefix) => mkdtemp(path.join(os.tmpdir(), `titan-bench-${prefix}-`));
+let scratch;
+
+/**
+ * One folder under the OS temp dir for everything a run creates; `removeScratch` deletes it at the end, even when a
+ * suite failed. Emulators still running then are stopped too.
+ */
+export async function createScratch() {
+  scratch = await mkdtemp(path.join(os.tmpdir(), 'titan-bench-'));
+  return scratch;
+}
+
+export async function removeScratch() {
+  for (const child of emulators) child.kill('SIGKILL');
+  if (scratch) await rm(scratch, { recursive: true, force: true });
+}
+
+/** A fresh temporary folder (in the run's scratch folder once there is one). */
+export const tempDir = (prefix) =>
+  mkdtemp(path.join(scratch ?? os.tmpdir(), `${scratch ? '' : 'titan-bench-'}${prefix}-`));

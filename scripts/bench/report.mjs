@@ -115,7 +115,10 @@ export function evaluateTargets(results) {
       `apply ${row.creates} creates at ${row.rpm}/min: share of allowed throughput (writes only: ${row.writesShare ?? '-'})`,
       row.throughputShare,
       '≥ 0.9',
-      row.throughputShare === undefined ? undefined : row.throughputShare >= 0.9,
+      // Start-up weighs more against a shorter floor: judged at the size the target names only.
+      row.throughputShare === undefined || row.rpm !== 120 || row.creates !== 60
+        ? undefined
+        : row.throughputShare >= 0.9,
     );
     add(
       `apply ${row.creates} creates at ${row.rpm}/min: failed changes`,

@@ -318,8 +318,10 @@ async function seededWorkspace(tasks, cache) {
   } finally {
     await emulator.stop();
   }
-  if (result.code !== 0)
+  if (result.code !== 0) {
+    await rm(cacheDir, { recursive: true, force: true });
     throw new Error(`seeding apply exited with ${result.code}: ${result.stderr.slice(-2000)}`);
+  }
   const lock = await readFile(path.join(dir, 'titan.lock'), 'utf8');
   await writeFile(lockPath, lock);
   await rm(dir, { recursive: true, force: true });

@@ -24,7 +24,8 @@ export function createManifestSchemas(): ManifestSchemas {
   manifestAjv.addSchema(taskSchema, 'task.schema.json');
   const validateManifest = manifestAjv.compile(manifestSchema);
 
-  // Strict findings are logged (not thrown) so one compilation reports all of them; `sink` collects a call's lines.
+  // Strict findings are logged (not thrown) so one compilation reports all of them, every one an error for the
+  // manifest; `sink` collects a call's lines.
   let sink: string[] = [];
   const logger = {
     log: () => {},
@@ -84,6 +85,7 @@ export function createManifestSchemas(): ManifestSchemas {
           error = {
             message: errorMessage(thrown),
             ...(typeof missingRef === 'string' ? { missingRef } : {}),
+            ...(thrown instanceof RangeError ? { overflow: true } : {}),
           };
         } finally {
           try {
