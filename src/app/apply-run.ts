@@ -432,9 +432,12 @@ class Creator {
           }
           if (!settled.certain) throw error; // it may still land: the intent stays open for the next run
           await session.failed(n, 'not found after a lost answer');
-          if (attempt >= CREATE_MIN_ATTEMPTS && now().getTime() - started >= CREATE_RETRY_BUDGET_MS) throw error;
+          if (attempt >= CREATE_MIN_ATTEMPTS && now().getTime() - started >= CREATE_RETRY_BUDGET_MS)
+            throw error;
           const ceiling = Math.min(CREATE_BACKOFF_CAP_MS, 250 * 2 ** (attempt - 1));
-          await this.deps.sleep(Math.round(this.deps.random() * ceiling), controls.stop).catch(() => undefined);
+          await this.deps
+            .sleep(Math.round(this.deps.random() * ceiling), controls.stop)
+            .catch(() => undefined);
           continue;
         }
         session.answered(n);

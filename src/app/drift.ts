@@ -7,6 +7,7 @@
 import type { Writable } from 'node:stream';
 import { ExitCode, ExitWith } from '../core/errors.js';
 import type { Plan } from '../core/plan/model.js';
+import { readPendingJournal } from '../io/journal.js';
 import {
   driftReportOf,
   hasDrift,
@@ -48,6 +49,8 @@ export async function runDrift(
       Object.entries(prepared.lock?.tasks ?? {}).map(([key, entry]) => [key, entry.id]),
     );
     await writeDiagnostics(prepared.diagnostics, deps, output);
+    const pending = await readPendingJournal(deps.workspace.stateDir); // only apply may settle it
+    if (pending !== null) output.stderr.write(`Warning: ${pending.warning}\n`);
   } catch (error) {
     if (error instanceof InvalidManifestsError) await writeDiagnostics(error.diagnostics, deps, output);
     throw error;

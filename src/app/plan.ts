@@ -18,6 +18,7 @@ import { assertReplaceKeys, planChanges, tasksNeedingFullRead } from '../core/pl
 import { parseTargetSelector } from '../core/plan/selector.js';
 import { NotFoundError } from '../io/api/errors.js';
 import type { TaskServiceClient } from '../io/api/types.js';
+import { readPendingJournal } from '../io/journal.js';
 import { assertLockOrigin, readLockfile } from '../io/lockfile.js';
 import { loadManifests } from '../io/manifests.js';
 import type { Workspace } from '../io/workspace.js';
@@ -193,6 +194,8 @@ export async function runPlan(deps: PlanDeps, options: RunPlanOptions, output: P
     throw error;
   }
   await writeDiagnostics(prepared.diagnostics, deps, output);
+  const pending = await readPendingJournal(deps.workspace.stateDir); // only apply may settle it
+  if (pending !== null) output.stderr.write(`Warning: ${pending.warning}\n`);
   const { plan } = prepared;
   output.stdout.write(renderPlan(plan, options.format, output.color));
   if (deps.env.GITHUB_ACTIONS === 'true') await publishToGitHub(plan, deps.env, output.stderr);

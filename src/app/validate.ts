@@ -2,13 +2,12 @@
  * `titan validate`: load the manifests (the same loader plan and apply use), print every diagnostic in the chosen
  * format and a summary line, and finish with exit 0 (valid) or 3 (invalid; warnings count with --strict).
  */
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
-import type { Diagnostic } from '../core/diagnostics.js';
 import { ExitCode, ExitWith } from '../core/errors.js';
+import { CODE_MEANINGS } from '../core/manifest/codes.js';
 import { loadManifests } from '../io/manifests.js';
 import { resolveWorkspace } from '../io/workspace.js';
 import {
+  renderCodeList,
   renderDiagnostics,
   renderDiagnosticsGithub,
   renderDiagnosticsJson,
@@ -50,11 +49,14 @@ export async function runValidate(deps: ValidateDeps, request: ValidateRequest):
   if (format === 'json') {
     deps.stdout.write(renderDiagnosticsJson(loaded.diagnostics));
   } else if (format === 'github') {
-    deps.stdout.write(renderDiagnosticsGithub(loaded.diagnostics));
+    const root = deps.env.GITHUB_WORKSPACE;
+    deps.stdout.write(
+      renderDiagnosticsGithub(loaded.diagnostics, { cwd: deps.cwd, ...(root ? { root } : {}) }),
+    );
     deps.stdout.write(renderValidationSummary({ ...summary, color: false }));
   } else {
-    const sources = await readSources(loaded.diagnostics, deps.cwd);
-    const report = renderDiagnostics(loaded.diagnostics, { color: deps.color, sources });
+    // Excerpts come from the texts the loader checked, never from a second read of the files.
+    const report = renderDiagnostics(loaded.diagnostics, { color: deps.color, sources: loaded.sources });
     deps.stdout.write(report === '' ? '' : `${report}\n`);
     deps.stdout.write(renderValidationSummary({ ...summary, color: deps.color }));
   }
@@ -62,15 +64,7 @@ export async function runValidate(deps: ValidateDeps, request: ValidateRequest):
   if (errors || (request.strict && loaded.diagnostics.length > 0)) throw new ExitWith(ExitCode.invalidInput);
 }
 
-/** The texts of the files diagnostics point into, for source excerpts (a file that cannot be read gets none). */
-async function readSources(diagnostics: readonly Diagnostic[], cwd: string): Promise<Map<string, string>> {
-  const files = new Set(
-    diagnostics.filter((d) => d.file !== undefined && d.line !== undefined).map((d) => d.file as string),
-  );
-  const sources = new Map<string, string>();
-  for (const file of files) {
-    const text = await readFile(path.resolve(cwd, file), 'utf8').catch(() => undefined);
-    if (text !== undefined && text.length <= 4 * 1024 * 1024) sources.set(file, text);
-  }
-  return sources;
+/** `titan validate --list-codes`: what each diagnostic code means, for people and for CI scripts. */
+export function runListCodes(deps: Pick<ValidateDeps, 'stdout'>): void {
+  deps.stdout.write(renderCodeList(CODE_MEANINGS));
 }

@@ -39,6 +39,7 @@ export function resolveOptions(options: EmulatorOptions): ResolvedOptions {
     throttleRate: options.throttleRate ?? 0,
     dropAfterCommit: options.dropAfterCommit ?? 0,
     hangRate: options.hangRate ?? 0,
+    lateCommitMs: options.lateCommitMs ?? 0,
     queueDelayMs: options.queueDelayMs ?? 200,
     urlDurationMs: options.urlDurationMs ?? 300,
     recordsPerUrl: options.recordsPerUrl ?? 2,
@@ -69,6 +70,7 @@ function checkOptions(o: ResolvedOptions): void {
   integer('maxPageSize', o.maxPageSize, 1);
   integer('rateLimit', o.rateLimit, 0);
   integer('latencyMs', o.latencyMs, 0);
+  integer('lateCommitMs', o.lateCommitMs, 0);
   integer('queueDelayMs', o.queueDelayMs, 0);
   integer('urlDurationMs', o.urlDurationMs, 0);
   integer('recordsPerUrl', o.recordsPerUrl, 0);

@@ -36,6 +36,7 @@ export interface EmulatorFlags {
   throttleRate?: string;
   dropAfterCommit?: string;
   hangRate?: string;
+  lateCommit?: string;
   queueDelay?: string;
   urlDuration?: string;
   recordsPerUrl?: string;
@@ -78,6 +79,7 @@ export function parseEmulatorFlags(flags: EmulatorFlags): EmulatorOptions {
     ['maxPageSize', '--max-page-size', flags.maxPageSize, 1],
     ['rateLimit', '--rate-limit', flags.rateLimit, 0],
     ['latencyMs', '--latency', flags.latency, 0],
+    ['lateCommitMs', '--late-commit', flags.lateCommit, 0],
     ['queueDelayMs', '--queue-delay', flags.queueDelay, 0],
     ['urlDurationMs', '--url-duration', flags.urlDuration, 0],
     ['recordsPerUrl', '--records-per-url', flags.recordsPerUrl, 0],

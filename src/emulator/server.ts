@@ -43,6 +43,11 @@ export function createRequestHandler(deps: PipelineDeps) {
       return;
     }
     if (options.latencyMs > 0) await delay(options.latencyMs);
+    // A late commit reads the create at once and carries it out later, whether or not its client still waits.
+    const lateBody =
+      options.lateCommitMs > 0 && match.key === 'POST /api/v1/tasks' ? readJsonBody(request) : undefined;
+    lateBody?.catch(() => undefined);
+    if (lateBody !== undefined) await delay(options.lateCommitMs);
     const dropAfterCommit = WRITE_METHODS.has(method) && chance(options.dropAfterCommit);
 
     let reply: Reply;
@@ -51,7 +56,7 @@ export function createRequestHandler(deps: PipelineDeps) {
       const token = tokenOf(request);
       const scopes = token !== undefined ? scopesByToken.get(token) : undefined;
       rate = deps.rateLimiter?.take(scopes ? `token:${token}` : `ip:${request.socket.remoteAddress ?? ''}`);
-      reply = await answer(request, url, match, token, scopes, rate);
+      reply = await answer(request, url, match, token, scopes, rate, lateBody);
     } catch (error) {
       reply = errorReply(error);
     }
@@ -75,6 +80,7 @@ export function createRequestHandler(deps: PipelineDeps) {
     token: string | undefined,
     scopes: Set<string> | undefined,
     rate: RateDecision | undefined,
+    lateBody?: Promise<unknown>,
   ): Promise<Reply> {
     if (chance(options.faultRate)) return injectedFault(stats, options.random);
     if (rate && !rate.allowed) {
@@ -108,7 +114,7 @@ export function createRequestHandler(deps: PipelineDeps) {
     if (!route.scopes.some((scope) => scopes.has(scope))) {
       throw new HttpError(403, 'FORBIDDEN', `token lacks the scope ${route.scopes.join(' or ')}`);
     }
-    const body = await readJsonBody(request);
+    const body = await (lateBody ?? readJsonBody(request));
     return route.handler({
       method: route.method,
       path: url.pathname,

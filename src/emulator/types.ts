@@ -91,6 +91,11 @@ export interface EmulatorOptions {
   dropAfterCommit?: number;
   /** Share (0..1) of requests that never get an answer. */
   hangRate?: number;
+  /**
+   * Task creates are carried out this many ms after they arrive, even when the client has gone meanwhile (a real
+   * service finishing the work of a client that died or gave up). Default 0: at once.
+   */
+  lateCommitMs?: number;
   /** Time an execution stays `queued` (default 200 ms). */
   queueDelayMs?: number;
   /** Time the worker spends per URL (default 300 ms). */

@@ -1,17 +1,17 @@
 /**
  * The manifest loader used by validate, plan and apply: finds `*.yaml`/`*.yml` files under the given paths
  * (recursively, skipping dot-folders, dot-files and `node_modules`), reads them and the files their `$ref`s point
- * at, and hands the texts to the pure core (`src/core/manifest`). Never throws for bad input: every problem is a
- * diagnostic.
+ * at (never more than the size limit, and only regular files), and hands the texts to the pure core
+ * (`src/core/manifest`). Never throws for bad input: every problem is a diagnostic.
  */
-import { readFileSync, realpathSync, statSync, type Dirent } from 'node:fs';
-import { readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { closeSync, existsSync, openSync, readSync, realpathSync, statSync, type Dirent } from 'node:fs';
+import { open, readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Diagnostic } from '../core/diagnostics.js';
 import { sortDiagnostics } from '../core/diagnostics.js';
 import { Code } from '../core/manifest/codes.js';
 import { checkManifestTexts, type ManifestText } from '../core/manifest/load.js';
-import type { RefContext, RefFile, RefRead } from '../core/manifest/refs.js';
+import type { RefBoundary, RefContext, RefFile, RefRead } from '../core/manifest/refs.js';
 import type { ManifestSchemas } from '../core/manifest/schema-port.js';
 import { DEFAULT_LIMITS, tooLargeFile, type ParseLimits } from '../core/manifest/yaml.js';
 import type { DesiredTask } from '../core/model.js';
@@ -22,7 +22,10 @@ export interface LoadManifestsOptions {
   cwd: string;
   /** For `${env:…}` interpolation. */
   env: NodeJS.ProcessEnv;
-  /** `$ref`s may only point at files inside it. */
+  /**
+   * The workspace folder. `$ref`s may point at files inside the git repository holding it (the nearest folder
+   * with `.git`), or inside it when no repository does.
+   */
   workspaceRoot: string;
   /** The schema engine; created when absent (it costs a few tens of milliseconds: create it once per process). */
   schemas?: ManifestSchemas;
@@ -36,6 +39,11 @@ export interface LoadedManifests {
   diagnostics: Diagnostic[];
   /** The manifest files read, relative to `cwd` when inside it, sorted. */
   files: string[];
+  /**
+   * The text of every file read (manifests and referenced schemas), by the name diagnostics use: source
+   * excerpts show exactly what was checked.
+   */
+  sources: ReadonlyMap<string, string>;
 }
 
 const MANIFEST_EXTENSIONS = new Set(['.yaml', '.yml']);
@@ -49,10 +57,12 @@ export async function loadManifests(
   const display = (absolute: string): string => displayPath(options.cwd, absolute);
   const found = await findManifestFiles(paths.length > 0 ? paths : ['.'], options.cwd);
   const read = await readManifestFiles(found.files, limits, display);
+  const sources = new Map(read.texts.map((t) => [t.display, t.text]));
   const workspaceRoot = path.resolve(options.cwd, options.workspaceRoot);
+  const boundary = refBoundaryOf(workspaceRoot);
   const refs: RefContext = {
-    workspaceRoot,
-    read: createRefReader(workspaceRoot, limits),
+    boundary,
+    read: createRefReader(boundary, limits, (absolute, text) => sources.set(display(absolute), text)),
     displayFile: display,
     limits,
     cache: new Map<string, RefFile>(),
@@ -62,9 +72,9 @@ export async function loadManifests(
     schemas: options.schemas ?? createManifestSchemas(),
     refs,
   });
-  const diagnostics = [...found.diagnostics, ...read.diagnostics, ...checked.diagnostics];
+  const own = [...found.diagnostics, ...read.diagnostics];
   if (found.files.length === 0 && found.diagnostics.length === 0) {
-    diagnostics.push({
+    own.push({
       code: Code.noManifests,
       severity: 'warning',
       message: `no manifests (*.yaml or *.yml files) under ${paths.length > 0 ? paths.join(', ') : '.'}`,
@@ -75,7 +85,17 @@ export async function loadManifests(
   const files = [
     ...new Set([...checked.files, ...found.files.map(display).filter((f) => unreadable.has(f))]),
   ].sort();
-  return { tasks: checked.tasks, diagnostics: sortDiagnostics(diagnostics), files };
+  // The core's list is sorted and capped per file; these are about other files (or none).
+  const diagnostics = sortDiagnostics(own).concat(checked.diagnostics);
+  return { tasks: checked.tasks, diagnostics, files, sources };
+}
+
+/** The nearest folder at or above the workspace holding `.git` (a folder, or a file in a worktree), else the workspace. */
+function refBoundaryOf(workspaceRoot: string): RefBoundary {
+  for (let dir = workspaceRoot; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, '.git'))) return { root: dir, kind: 'repository' };
+    if (path.dirname(dir) === dir) return { root: workspaceRoot, kind: 'workspace' };
+  }
 }
 
 /** `cwd`-relative when inside it, else absolute. */
@@ -109,8 +129,15 @@ async function findManifestFiles(paths: readonly string[], cwd: string): Promise
       });
     } else if (info.isDirectory()) {
       await walk(absolute, files, visited, diagnostics, cwd);
-    } else {
+    } else if (info.isFile()) {
       files.add(absolute);
+    } else {
+      diagnostics.push({
+        code: Code.fileUnreadable,
+        severity: 'error',
+        message: `${given} is not a regular file or a folder; titan reads manifests from files`,
+        file: given,
+      });
     }
   }
   return { files: [...files], diagnostics };
@@ -189,9 +216,13 @@ async function readManifestFile(
   limits: ParseLimits,
 ): Promise<ManifestText | Diagnostic> {
   try {
+    // stat before open: opening a FIFO would wait for a writer.
     const info = await stat(absPath);
+    if (!info.isFile()) return notAFile(shown);
     if (info.size > limits.maxFileBytes) return tooLargeFile(shown, info.size, limits.maxFileBytes);
-    const decoded = decodeUtf8(await readFile(absPath));
+    const bytes = await readBoundedAsync(absPath, info.size, limits.maxFileBytes);
+    if (bytes === undefined) return tooLargeFile(shown, limits.maxFileBytes + 1, limits.maxFileBytes);
+    const decoded = decodeUtf8(bytes);
     if (decoded === undefined) {
       return {
         code: Code.fileEncoding,
@@ -213,6 +244,62 @@ async function readManifestFile(
   }
 }
 
+/**
+ * A file's bytes, or undefined when it holds more than `max` (it may have grown since `stat` said `size`):
+ * titan never reads more than the limit, whatever the file does.
+ */
+async function readBoundedAsync(file: string, size: number, max: number): Promise<Uint8Array | undefined> {
+  const handle = await open(file, 'r');
+  try {
+    let buffer: Buffer = Buffer.alloc(Math.min(size, max) + 1);
+    let length = 0;
+    for (;;) {
+      if (length === buffer.length) {
+        if (length > max) return undefined;
+        buffer = grown(buffer, max);
+      }
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
+      if (bytesRead === 0) return length > max ? undefined : buffer.subarray(0, length);
+      length += bytesRead;
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The synchronous twin of `readBoundedAsync`. */
+function readBoundedSync(file: string, size: number, max: number): Uint8Array | undefined {
+  const fd = openSync(file, 'r');
+  try {
+    let buffer: Buffer = Buffer.alloc(Math.min(size, max) + 1);
+    let length = 0;
+    for (;;) {
+      if (length === buffer.length) {
+        if (length > max) return undefined;
+        buffer = grown(buffer, max);
+      }
+      const bytesRead = readSync(fd, buffer, length, buffer.length - length, length);
+      if (bytesRead === 0) return length > max ? undefined : buffer.subarray(0, length);
+      length += bytesRead;
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const grown = (buffer: Buffer, max: number): Buffer => {
+  const bigger = Buffer.alloc(Math.min(buffer.length * 2, max + 1));
+  buffer.copy(bigger);
+  return bigger;
+};
+
+const notAFile = (shown: string): Diagnostic => ({
+  code: Code.fileUnreadable,
+  severity: 'error',
+  message: 'not a regular file; titan reads manifests from files',
+  file: shown,
+});
+
 function decodeUtf8(bytes: Uint8Array): string | undefined {
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
@@ -221,22 +308,30 @@ function decodeUtf8(bytes: Uint8Array): string | undefined {
   }
 }
 
-/** Reads files `$ref`s point at, refusing what resolves (through links) outside the workspace. */
-function createRefReader(workspaceRoot: string, limits: ParseLimits): (absolutePath: string) => RefRead {
+/**
+ * Reads files `$ref`s point at: regular files only, never more than the size limit, refusing what resolves
+ * (through links) outside the boundary. `onRead` sees each text read.
+ */
+function createRefReader(
+  boundary: RefBoundary,
+  limits: ParseLimits,
+  onRead: (absolutePath: string, text: string) => void,
+): (absolutePath: string) => RefRead {
   let realRoot: string | undefined;
   return (absolutePath) => {
     try {
       const info = statSync(absolutePath);
       if (!info.isFile()) return { ok: false, reason: 'not-a-file' };
       if (info.size > limits.maxFileBytes) return { ok: false, reason: 'too-large' };
-      realRoot ??= safeRealpath(workspaceRoot);
+      realRoot ??= safeRealpath(boundary.root);
       const relative = path.relative(realRoot, realpathSync(absolutePath));
-      if (relative.startsWith('..') || path.isAbsolute(relative))
-        return { ok: false, reason: 'outside-workspace' };
-      const text = decodeUtf8(readFileSync(absolutePath));
-      return text === undefined
-        ? { ok: false, reason: 'unreadable', detail: 'not valid UTF-8 text' }
-        : { ok: true, text };
+      if (relative.startsWith('..') || path.isAbsolute(relative)) return { ok: false, reason: 'outside' };
+      const bytes = readBoundedSync(absolutePath, info.size, limits.maxFileBytes);
+      if (bytes === undefined) return { ok: false, reason: 'too-large' };
+      const text = decodeUtf8(bytes);
+      if (text === undefined) return { ok: false, reason: 'unreadable', detail: 'not valid UTF-8 text' };
+      onRead(absolutePath, text);
+      return { ok: true, text };
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       return code === 'ENOENT' || code === 'ENOTDIR'

@@ -115,7 +115,9 @@ export async function acquireWorkspaceLock(
           : `Waiting for the unreadable workspace lock ${file} to be written or to turn stale; Ctrl-C stops.`,
       );
     }
-    await sys.sleep(Math.max(1, Math.min(options.pollMs ?? 500, remaining)), options.signal).catch(() => undefined);
+    await sys
+      .sleep(Math.max(1, Math.min(options.pollMs ?? 500, remaining)), options.signal)
+      .catch(() => undefined);
   }
 }
 
@@ -203,10 +205,7 @@ async function readLockState(file: string, now: Date): Promise<LockState> {
   let text: string;
   let modified: number;
   try {
-    [text, modified] = await Promise.all([
-      readFile(file, 'utf8'),
-      stat(file).then((info) => info.mtimeMs),
-    ]);
+    [text, modified] = await Promise.all([readFile(file, 'utf8'), stat(file).then((info) => info.mtimeMs)]);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'free' };
     throw new OperationalError(`Cannot read the workspace lock ${file}: ${(error as Error).message}`);
@@ -308,6 +307,7 @@ export async function forceUnlock(stateDir: string, id: string): Promise<LockHol
 export function processLockEnvironment(
   env: NodeJS.ProcessEnv,
   warn: (message: string) => void,
+  notice: (message: string) => void = warn,
 ): LockEnvironment {
   return {
     user: env.USER ?? env.USERNAME ?? env.LOGNAME ?? 'unknown',
@@ -318,7 +318,7 @@ export function processLockEnvironment(
     sleep: sleepUnlessAborted,
     isAlive: isProcessAlive,
     warn,
-    notice: warn,
+    notice,
   };
 }
 

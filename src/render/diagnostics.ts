@@ -5,6 +5,7 @@
  * - json: an array of diagnostics with stable fields;
  * - github: workflow commands (`::error file=…,line=…,col=…::…`) that GitHub Actions turns into annotations.
  */
+import path from 'node:path';
 import type { Diagnostic } from '../core/diagnostics.js';
 
 export interface TextOptions {
@@ -37,9 +38,19 @@ const painter =
 export function renderDiagnostics(diagnostics: readonly Diagnostic[], options: TextOptions): string {
   const paint = painter(options.color);
   const blocks: string[] = [];
+  // Each file's line starts, found once: a file with thousands of diagnostics is not rescanned for each.
+  const indexed = new Map<string, SourceIndex | undefined>();
+  const sourceOf = (file: string | undefined): SourceIndex | undefined => {
+    if (file === undefined) return undefined;
+    if (!indexed.has(file)) {
+      const text = options.sources?.get(file);
+      indexed.set(file, text === undefined ? undefined : { text, lineStarts: lineStartsOf(text) });
+    }
+    return indexed.get(file);
+  };
   let currentFile: string | undefined;
   for (const diagnostic of diagnostics) {
-    const block = renderOne(diagnostic, options.sources?.get(diagnostic.file ?? ''), paint);
+    const block = renderOne(diagnostic, sourceOf(diagnostic.file), paint);
     if (diagnostic.file !== undefined && diagnostic.file !== currentFile) {
       currentFile = diagnostic.file;
       blocks.push(`${paint(['bold', 'underline'], diagnostic.file)}\n${block}`);
@@ -48,7 +59,19 @@ export function renderDiagnostics(diagnostics: readonly Diagnostic[], options: T
   return blocks.length === 0 ? '' : `${blocks.join('\n\n')}\n`;
 }
 
-function renderOne(d: Diagnostic, source: string | undefined, paint: Paint): string {
+interface SourceIndex {
+  text: string;
+  /** Offset of the first character of each line (index 0 = line 1). */
+  lineStarts: number[];
+}
+
+function lineStartsOf(text: string): number[] {
+  const starts = [0];
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+  return starts;
+}
+
+function renderOne(d: Diagnostic, source: SourceIndex | undefined, paint: Paint): string {
   const tone = d.severity === 'error' ? 'red' : 'yellow';
   const lines = [
     `${paint([tone, 'bold'], `${d.severity}[${d.code}]`)}${paint('bold', `: ${singleLine(d.message)}`)}`,
@@ -77,15 +100,13 @@ function renderOne(d: Diagnostic, source: string | undefined, paint: Paint): str
 
 const MAX_EXCERPT = 200;
 
-function sourceLine(source: string, line: number): string | undefined {
-  let start = 0;
-  for (let n = 1; n < line; n++) {
-    const next = source.indexOf('\n', start);
-    if (next < 0) return undefined;
-    start = next + 1;
-  }
-  const end = source.indexOf('\n', start);
-  const text = source.slice(start, end < 0 ? undefined : end).replace(/\r$/, '');
+function sourceLine(source: SourceIndex, line: number): string | undefined {
+  const start = source.lineStarts[line - 1];
+  if (start === undefined) return undefined;
+  const next = source.lineStarts[line];
+  // Only as much of a huge line as an excerpt shows.
+  const end = Math.min(next === undefined ? source.text.length : next - 1, start + MAX_EXCERPT + 1);
+  const text = source.text.slice(start, end).replace(/\r$/, '');
   return stripControl(text.length > MAX_EXCERPT ? `${text.slice(0, MAX_EXCERPT)}…` : text);
 }
 
@@ -133,12 +154,31 @@ export function renderDiagnosticsJson(diagnostics: readonly Diagnostic[]): strin
   return `${JSON.stringify(rows, null, 2)}\n`;
 }
 
-/** GitHub workflow commands: one annotation per diagnostic, on the exact line. */
-export function renderDiagnosticsGithub(diagnostics: readonly Diagnostic[]): string {
+export interface GithubOptions {
+  /** The folder diagnostics' relative paths start from. */
+  cwd: string;
+  /** `GITHUB_WORKSPACE`, the repository checkout annotations' paths are relative to (default: `cwd`). */
+  root?: string;
+}
+
+/**
+ * GitHub workflow commands: one annotation per diagnostic, on the exact line. GitHub places an annotation only
+ * when its path is relative to the repository checkout, so paths are made relative to it when `options` say
+ * where that is.
+ */
+export function renderDiagnosticsGithub(diagnostics: readonly Diagnostic[], options?: GithubOptions): string {
+  const annotated = (file: string): string => {
+    if (!options) return file;
+    const absolute = path.resolve(options.cwd, file);
+    const relative = path.relative(path.resolve(options.cwd, options.root ?? options.cwd), absolute);
+    return relative.startsWith('..') || path.isAbsolute(relative)
+      ? absolute
+      : relative.split(path.sep).join('/');
+  };
   return diagnostics
     .map((d) => {
       const properties: string[] = [];
-      if (d.file !== undefined) properties.push(`file=${escapeProperty(d.file)}`);
+      if (d.file !== undefined) properties.push(`file=${escapeProperty(annotated(d.file))}`);
       if (d.line !== undefined) properties.push(`line=${d.line}`);
       if (d.column !== undefined) properties.push(`col=${d.column}`);
       properties.push(`title=${escapeProperty(d.code)}`);
@@ -171,13 +211,22 @@ export function renderValidationSummary(summary: ValidationSummary): string {
     const note = warnings > 0 ? ` (${count(warnings, 'warning')})` : '';
     return `${paint(['green', 'bold'], '✓')} ${count(summary.taskCount, 'task')} in ${count(summary.fileCount, 'file')} ${verb} valid${note}\n`;
   }
-  const files = new Set(summary.diagnostics.map((d) => d.file ?? '')).size;
+  // Only diagnostics about a file count files (a missing path or "no manifests" is about none).
+  const files = new Set(summary.diagnostics.flatMap((d) => (d.file === undefined ? [] : [d.file]))).size;
   const parts = [
     errors > 0 ? count(errors, 'error') : '',
     warnings > 0 ? count(warnings, 'warning') : '',
   ].filter(Boolean);
   const strictNote = errors === 0 ? ' (--strict)' : '';
-  return `${paint(['red', 'bold'], '✗')} ${parts.join(', ')} in ${count(files, 'file')}${strictNote}\n`;
+  const where = files > 0 ? ` in ${count(files, 'file')}` : '';
+  return `${paint(['red', 'bold'], '✗')} ${parts.join(', ')}${where}${strictNote}\n`;
+}
+
+/** `titan validate --list-codes`: every diagnostic code with its meaning, one per line, aligned. */
+export function renderCodeList(meanings: Readonly<Record<string, string>>): string {
+  const codes = Object.keys(meanings).sort();
+  const width = Math.max(...codes.map((c) => c.length));
+  return codes.map((code) => `${code.padEnd(width)}  ${meanings[code]}\n`).join('');
 }
 
 const count = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;

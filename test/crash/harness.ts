@@ -1,7 +1,8 @@
 /**
  * The crash harness: a workspace that manages 20 tasks (plus unmanaged tasks titan must never touch), manifests
  * edited into a 30-change plan (creates, updates, deletes, moves), an apply killed with SIGKILL at a chosen
- * journal boundary or a random instant, then re-applies until converged and checks every promise of design.md §7.
+ * boundary (a durable journal record, an answer not yet journalled, a compaction) or at a random instant after
+ * its first write reached the service, then re-applies until converged and checks every promise of design.md §7.
  */
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
@@ -21,6 +22,7 @@ import {
   liveTasks,
   planIsEmpty,
   spawnTitan,
+  writeCount,
   type ManifestSpec,
   type Workspace,
 } from '../e2e/apply-support.js';
@@ -33,18 +35,22 @@ export type Aftermath =
   | 'reset';
 
 export interface CrashCase {
-  /** SIGKILL after this many journal boundaries (TITAN_TEST_CRASH_AFTER), or … */
+  /** SIGKILL at the N-th boundary of any kind (TITAN_TEST_CRASH_AFTER), or … */
   boundary?: number;
-  /** … after this many milliseconds. */
-  afterMs?: number;
+  /** … at the N-th boundary of one kind, `LABEL:N` (TITAN_TEST_CRASH_AT, e.g. `answered:create:3`), or … */
+  at?: string;
+  /** … this many milliseconds after the first write reached the service. */
+  afterFirstWriteMs?: number;
   aftermath: Aftermath;
   parallelism: number;
   emulator?: EmulatorOptions;
 }
 
 export interface CrashOutcome {
-  /** The crashing apply finished on its own (the boundary was past its last one). */
+  /** The crashing apply finished on its own (the boundary was past its last one, or the kill came too late). */
   completed: boolean;
+  /** Writes the service had received when the kill was sent (random-instant cases). */
+  writesAtKill?: number;
   reapplies: number;
   problems: string[];
 }
@@ -151,22 +157,29 @@ export async function runCrashCase(crash: CrashCase): Promise<CrashOutcome> {
   const scenario = await prepareScenario(crash.emulator);
   try {
     const { emulator, ws } = scenario;
-    const env: NodeJS.ProcessEnv =
-      crash.boundary !== undefined ? { TITAN_TEST_CRASH_AFTER: String(crash.boundary) } : {};
+    // Every create reaches this emulator within its latency, so a short window keeps re-applies quick.
+    const env: NodeJS.ProcessEnv = { TITAN_TEST_CREATE_WINDOW_MS: '250' };
+    if (crash.boundary !== undefined) env.TITAN_TEST_CRASH_AFTER = String(crash.boundary);
+    if (crash.at !== undefined) env.TITAN_TEST_CRASH_AT = crash.at;
     const run = spawnTitan(
       ws,
       emulator,
       ['apply', '--auto-approve', '--allow-mass-delete', '--parallelism', String(crash.parallelism)],
       env,
     );
-    let timer: NodeJS.Timeout | undefined;
-    if (crash.afterMs !== undefined) timer = setTimeout(() => run.child.kill('SIGKILL'), crash.afterMs);
+    const kill =
+      crash.afterFirstWriteMs !== undefined
+        ? killAfterFirstWrite(emulator, () => run.child.kill('SIGKILL'), crash.afterFirstWriteMs)
+        : undefined;
     const result = await run.done;
-    if (timer !== undefined) clearTimeout(timer);
+    kill?.cancel();
     const completed = result.signal === null;
     const problems: string[] = [];
     if (completed && result.code !== 0)
       problems.push(`the apply failed without a crash (exit ${result.code}):\n${result.stderr}`);
+    const writesAtKill = kill?.writesAtKill();
+    if (kill !== undefined && !completed && (writesAtKill ?? 0) === 0)
+      problems.push('the kill came before any write reached the service: the case tests nothing');
     if (crash.aftermath === 'reset') {
       ws.git('checkout', '--', 'titan.lock');
       rmSync(path.join(ws.dir, '.titan'), { recursive: true, force: true });
@@ -179,10 +192,31 @@ export async function runCrashCase(crash: CrashCase): Promise<CrashOutcome> {
       if (reapplies === 2) problems.push(`re-apply failed twice (exit ${again.code}):\n${again.output}`);
     }
     problems.push(...(await checkConverged(scenario)));
-    return { completed, reapplies, problems };
+    return { completed, reapplies, problems, ...(writesAtKill !== undefined ? { writesAtKill } : {}) };
   } finally {
     await scenario.close();
   }
+}
+
+/** Calls `kill` `delayMs` after the emulator received its first write; reports the writes received by then. */
+function killAfterFirstWrite(emulator: Emulator, kill: () => void, delayMs: number) {
+  let atKill: number | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const poll = setInterval(() => {
+    if (writeCount(emulator) === 0) return;
+    clearInterval(poll);
+    timer = setTimeout(() => {
+      atKill = writeCount(emulator);
+      kill();
+    }, delayMs);
+  }, 2);
+  return {
+    writesAtKill: () => atKill,
+    cancel(): void {
+      clearInterval(poll);
+      if (timer !== undefined) clearTimeout(timer);
+    },
+  };
 }
 
 /** Live equals desired by key, no duplicates, unmanaged tasks untouched, lockfile valid, plan empty. */

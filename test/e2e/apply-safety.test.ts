@@ -1,6 +1,7 @@
 /**
- * The workspace lock and signals, end to end: two applies at once, a dead or remote lock holder,
- * force-unlock, and Ctrl-C / SIGTERM during an apply.
+ * The workspace lock, signals and crashes, end to end: two applies at once, a dead or remote lock holder,
+ * force-unlock, Ctrl-C / SIGTERM during an apply or while it waits for the lock, and an apply killed while the
+ * service is still carrying out its creates.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -9,7 +10,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import type { Emulator } from '../../src/emulator/index.js';
 import { readLockfile } from '../../src/io/lockfile.js';
-import { useEmulator } from '../helpers/emulator.js';
+import { startEmulator, useEmulator } from '../helpers/emulator.js';
 import {
   classicTask,
   createWorkspace,
@@ -95,12 +96,43 @@ describe('workspace lock', () => {
     expect(waited.stderr).toContain('(waited 600ms)');
     expect(waited.stderr).toContain('CI run https://github.com/acme/tasks/actions/runs/9');
 
-    expect((await titan(ws, emulator(), ['force-unlock', 'wrong-id'])).code).toBe(3);
+    const wrongId = await titan(ws, emulator(), ['force-unlock', 'wrong-id']);
+    expect(wrongId.code, describeRun(wrongId)).toBe(4);
+    expect(wrongId.stderr).toContain('held by lock-1, not wrong-id');
+    expect(wrongId.stderr).toContain('titan force-unlock lock-1');
     const unlocked = await titan(ws, emulator(), ['force-unlock', 'lock-1']);
     expect(unlocked.code).toBe(0);
     expect(unlocked.stdout).toContain('Removed the workspace lock');
     expect((await titan(ws, emulator(), ['apply', '--auto-approve'])).code).toBe(0);
   });
+});
+
+describe('signals while waiting for the workspace lock', () => {
+  const emulator = useEmulator({ scheduler: false });
+
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const) {
+    it(`${signal} stops the wait at once (exit ${code}) and leaves the other holder's lock alone`, async () => {
+      const ws = createWorkspace();
+      ws.writeManifests(tasks('w', 1));
+      stageLock(ws, { host: 'ci-runner-7' });
+      const lockFile = path.join(ws.dir, '.titan', 'apply.lock');
+      const staged = readFileSync(lockFile, 'utf8');
+      const run = spawnTitan(ws, emulator(), ['apply', '--auto-approve', '--lock-timeout', '5m']);
+      await waitFor(
+        () => /Waiting up to \S+ for the workspace lock/.test(run.output().stderr),
+        'the wait for the lock',
+      );
+      const signalledAt = Date.now();
+      run.child.kill(signal);
+      const result = await run.done;
+      expect(result.code, describeRun(result)).toBe(code);
+      expect(result.exitedAt - signalledAt).toBeLessThan(2_000);
+      expect(readFileSync(lockFile, 'utf8')).toBe(staged);
+    });
+  }
 });
 
 describe('signals', () => {
@@ -137,14 +169,15 @@ describe('signals', () => {
     });
   }
 
-  it('a second SIGINT abandons writes in flight at once; the next apply settles them from the journal', async () => {
+  it('a second SIGINT abandons writes in flight within a second; the next apply settles them without duplicates', async () => {
     const ws = createWorkspace();
     ws.writeManifests(tasks('d', 6));
-    const slow = await import('../helpers/emulator.js').then((m) =>
-      m.startEmulator({ scheduler: false, latencyMs: 800 }),
-    );
+    // The service carries each create out 800 ms after it arrives, even when titan has gone by then.
+    const slow = await startEmulator({ scheduler: false, lateCommitMs: 800 });
     try {
-      const run = spawnTitan(ws, slow, ['apply', '--auto-approve', '--parallelism', '3']);
+      const run = spawnTitan(ws, slow, ['apply', '--auto-approve', '--parallelism', '3'], {
+        TITAN_TEST_CREATE_WINDOW_MS: '2000',
+      });
       const journal = path.join(ws.dir, '.titan', 'journal.ndjson');
       await waitFor(
         () => existsSync(journal) && readFileSync(journal, 'utf8').includes('"t":"intent"'),
@@ -157,17 +190,76 @@ describe('signals', () => {
       run.child.kill('SIGINT');
       const result = await run.done;
       expect(result.code, describeRun(result)).toBe(130);
-      expect(Date.now() - secondAt).toBeLessThan(1_500);
+      expect(result.exitedAt - secondAt).toBeLessThan(1_000);
       expect(result.stderr).toContain('abandoning writes in flight');
       expect(readFileSync(journal, 'utf8')).toContain('"t":"intent"');
 
-      await delay(1_200); // the abandoned creates reach the service after titan left
+      // At once, while the abandoned creates are still landing: the next apply waits for them, then records them.
       const again = await titan(ws, slow, ['apply', '--auto-approve']);
       expect(again.code, describeRun(again)).toBe(0);
+      expect(again.stderr).toMatch(/Waiting \d+(ms|s) before looking them up/);
       expect(again.stderr).toMatch(/Settled \d+ write\(s\) left by an interrupted apply/);
+      expect(again.stderr).toMatch(/found as .*, recorded \(not created twice\)/);
+      expect(slow.remote.taskCount()).toBe(6); // every task ever created: none twice
       await expectConverged(ws, slow, 6, 'd');
     } finally {
       await slow.close();
     }
+  });
+});
+
+describe('crashes', () => {
+  const emulator = useEmulator({ scheduler: false });
+
+  it('killed with SIGKILL while its creates are still being carried out: an immediate re-apply creates none twice', async () => {
+    const ws = createWorkspace();
+    ws.writeManifests(tasks('k', 4));
+    const slow = await startEmulator({ scheduler: false, lateCommitMs: 1_500 });
+    try {
+      const run = spawnTitan(ws, slow, ['apply', '--auto-approve', '--parallelism', '4'], {
+        TITAN_TEST_CREATE_WINDOW_MS: '3000',
+      });
+      await waitFor(
+        () => (slow.stats().byRoute['POST /api/v1/tasks'] ?? 0) >= 4,
+        'the four creates to reach the service',
+      );
+      run.child.kill('SIGKILL');
+      expect((await run.done).signal).toBe('SIGKILL');
+      expect(slow.remote.taskCount()).toBe(0); // none has landed yet
+
+      const again = await titan(ws, slow, ['apply', '--auto-approve']);
+      expect(again.code, describeRun(again)).toBe(0);
+      expect(again.stderr).toContain('An interrupted apply sent 4 create(s) moments ago');
+      expect(again.stderr.match(/not created twice/g)).toHaveLength(4);
+      expect(slow.remote.taskCount()).toBe(4);
+      await expectConverged(ws, slow, 4, 'k');
+    } finally {
+      await slow.close();
+    }
+  });
+
+  it('plan and drift warn about writes an interrupted apply left unsettled; the next apply settles them', async () => {
+    const ws = createWorkspace();
+    ws.writeManifests(tasks('j', 3));
+    // Killed after the second create was answered, before its outcome reached the journal.
+    const crashed = await spawnTitan(ws, emulator(), ['apply', '--auto-approve', '--parallelism', '1'], {
+      TITAN_TEST_CRASH_AT: 'answered:create:2',
+      TITAN_TEST_CREATE_WINDOW_MS: '0',
+    }).done;
+    expect(crashed.signal).toBe('SIGKILL');
+    const warning =
+      'Warning: an interrupted apply left 1 unsettled write(s) and 1 change(s) not yet in titan.lock in ' +
+      '.titan/journal.ndjson; run titan apply to settle them.';
+    const plan = await titan(ws, emulator(), ['plan']);
+    expect(plan.code, describeRun(plan)).toBe(0);
+    expect(plan.stderr).toContain(warning);
+    const drift = await titan(ws, emulator(), ['drift']);
+    expect(drift.stderr).toContain(warning);
+
+    const again = await titan(ws, emulator(), ['apply', '--auto-approve']);
+    expect(again.code, describeRun(again)).toBe(0);
+    expect(again.stderr).toMatch(/create of j02: found as .*, recorded \(not created twice\)/);
+    expect((await titan(ws, emulator(), ['plan'])).stderr).not.toContain('interrupted apply');
+    await expectConverged(ws, emulator(), 3, 'j');
   });
 });

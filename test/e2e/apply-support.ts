@@ -15,7 +15,7 @@ import type { JsonObject } from '../../src/core/json.js';
 import type { LiveTask, TaskSpec } from '../../src/core/model.js';
 import { createClient } from '../../src/io/api/client.js';
 import type { TaskServiceClient } from '../../src/io/api/types.js';
-import { processLockEnvironment } from '../../src/io/workspace-lock.js';
+import { processLockEnvironment, sleepUnlessAborted } from '../../src/io/workspace-lock.js';
 import { resolveWorkspace } from '../../src/io/workspace.js';
 import type { Emulator } from '../../src/emulator/index.js';
 import { cleanEnv, runTitan, TITAN_BIN, type CliResult } from './examples-cli.js';
@@ -123,10 +123,15 @@ export function spawnTitan(ws: Workspace, emulator: Emulator, args: string[], en
   let stderr = '';
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const done = new Promise<CliResult & { signal: NodeJS.Signals | null }>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code: code ?? -1, signal, stdout, stderr }));
-  });
+  let exitedAt = 0;
+  child.on('exit', () => (exitedAt = Date.now()));
+  /** `exitedAt`: when the process ended (Date.now()), before its output pipes closed. */
+  const done = new Promise<CliResult & { signal: NodeJS.Signals | null; exitedAt: number }>(
+    (resolve, reject) => {
+      child.on('error', reject);
+      child.on('close', (code, signal) => resolve({ code: code ?? -1, signal, stdout, stderr, exitedAt }));
+    },
+  );
   return { child, done, output: () => ({ stdout, stderr }) };
 }
 
@@ -149,14 +154,22 @@ export function writeCount(emulator: Emulator): number {
 
 const sink = () => Object.assign(new PassThrough(), { isTTY: false, columns: 100 });
 
-/** `titan apply` in this process (no start-up cost), non-interactive. Resolves the exit code. */
+export interface InProcessExtras {
+  client?: TaskServiceClient;
+  /** A terminal prompt (default: none, as in CI). */
+  ask?: (question: string) => Promise<string>;
+  /** Replaces the real clock, sleep, randomness… */
+  deps?: Partial<ApplyDeps>;
+}
+
+/** `titan apply` in this process (no start-up cost), non-interactive. Resolves the exit code and the output. */
 export async function applyInProcess(
   ws: Workspace,
   emulator: Emulator,
   options: Partial<ApplyOptions> = {},
-  client: TaskServiceClient = clientFor(emulator),
-  ask?: (question: string) => Promise<string>,
+  extras: InProcessExtras = {},
 ): Promise<{ code: number; output: string }> {
+  const { client = clientFor(emulator), ask } = extras;
   const out = sink();
   let output = '';
   out.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
@@ -170,8 +183,9 @@ export async function applyInProcess(
     lockEnvironment: processLockEnvironment({}, (message) => (output += `Warning: ${message}\n`)),
     controls: { stop: new AbortController().signal, abort: new AbortController().signal },
     now: () => new Date(),
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    sleep: sleepUnlessAborted,
     random: Math.random,
+    ...extras.deps,
   };
   try {
     await runApply(deps, {
@@ -190,7 +204,8 @@ export async function applyInProcess(
     return { code: 0, output };
   } catch (error) {
     const code = (error as { exitCode?: number }).exitCode ?? 99;
-    return { code, output: `${output}${(error as Error).message}\n` };
+    const hint = (error as { hint?: string }).hint;
+    return { code, output: `${output}${(error as Error).message}\n${hint === undefined ? '' : `${hint}\n`}` };
   }
 }
 

@@ -125,7 +125,13 @@ describe('titan apply', () => {
     const ws = createWorkspace();
     await applied(ws, emulator(), [classicTask('drifty')]);
     const id = (await lockOf(ws)).tasks.drifty?.id as string;
-    emulator().remote.updateTask(id, { objective: 'changed by hand' });
+    // Someone edits the task with their own HTTP client.
+    const edit = await fetch(`${emulator().url}/api/v1/tasks/${encodeURIComponent(id)}`, {
+      method: 'PATCH',
+      headers: { Authorization: `Bearer ${emulator().token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ objective: 'changed by hand' }),
+    });
+    expect(edit.status).toBe(200);
 
     const plan = await titan(ws, emulator(), ['plan', '--detailed-exitcode']);
     expect(plan.code).toBe(2);
@@ -214,6 +220,12 @@ describe('titan state and saved plans', () => {
     const show = await titan(ws, emulator(), ['state', 'show', 's2', '--json']);
     expect(JSON.parse(show.stdout)).toMatchObject({ key: 's2', file: 'tasks/s2.yaml' });
     expect((await titan(ws, emulator(), ['state', 'show', 'nope'])).code).toBe(3);
+
+    const taken = await titan(ws, emulator(), ['state', 'mv', 's1', 's2']);
+    expect(taken.code, describeRun(taken)).toBe(4);
+    expect(taken.stderr).toContain('titan.lock already has an entry "s2"');
+    expect(taken.stderr).toContain('titan state rm s2');
+    expect((await lockOf(ws)).serial).toBe(serial);
 
     expect((await titan(ws, emulator(), ['state', 'mv', 's1', 's1-new'])).code).toBe(0);
     expect((await lockOf(ws)).serial).toBe(serial + 1);
@@ -313,17 +325,53 @@ describe('titan apply: failures, --continue-on-error, --verify, confirmation', (
     const ws = createWorkspace();
     ws.writeManifests([classicTask('asked')]);
     const writes = writeCount(emulator());
-    const no = await applyInProcess(ws, emulator(), { autoApprove: false }, undefined, async () => 'n');
+    const no = await applyInProcess(ws, emulator(), { autoApprove: false }, { ask: async () => 'n' });
     expect(no.code).toBe(4);
     expect(no.output).toContain('Not applied.');
+    expect(no.output).toContain('Not confirmed; nothing was applied.');
+    expect(no.output).toMatch(/Answer "y" or "yes" to apply .*pass --auto-approve/);
     expect(writeCount(emulator())).toBe(writes);
     const questions: string[] = [];
-    const yes = await applyInProcess(ws, emulator(), { autoApprove: false }, undefined, async (question) => {
-      questions.push(question);
-      return 'y';
-    });
+    const yes = await applyInProcess(
+      ws,
+      emulator(),
+      { autoApprove: false },
+      {
+        ask: async (question) => {
+          questions.push(question);
+          return 'y';
+        },
+      },
+    );
     expect(yes.code, yes.output).toBe(0);
     expect(questions).toEqual(['Apply these changes? Only "y" or "yes" applies them. (y/N) ']);
     expect(yes.output).toContain('+ create asked');
+  });
+});
+
+describe('titan apply --verify on a service that does not converge', () => {
+  // Someone else edits the task between the apply's writes and the re-plan of --verify.
+  const race = { armed: false, lists: 0, taskId: '' };
+  const emulator = useEmulator({
+    scheduler: false,
+    onListPage: (page, remote) => {
+      if (!race.armed || page.offset !== 0) return;
+      race.lists++;
+      if (race.lists === 2) remote.updateTask(race.taskId, { objective: 'edited by someone else meanwhile' });
+    },
+  });
+
+  it('exits 1 with the changes a new plan still has', async () => {
+    const ws = createWorkspace();
+    await applied(ws, emulator(), [classicTask('vf')]);
+    race.taskId = (await lockOf(ws)).tasks.vf?.id as string;
+    ws.writeManifests([classicTask('vf', 2)]);
+    race.armed = true;
+    const result = await titan(ws, emulator(), ['apply', '--auto-approve', '--verify']);
+    expect(race.lists).toBe(2); // the plan's read, then the verification's
+    expect(result.code, describeRun(result)).toBe(1);
+    expect(result.stdout).toContain('Apply complete: 1 done (1 updated)');
+    expect(result.stderr).toContain('Not converged: a new plan still has 1 change(s) (vf).');
+    expect(result.stdout).toContain('edited by someone else meanwhile');
   });
 });

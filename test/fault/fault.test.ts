@@ -5,11 +5,15 @@
  */
 import { describe, expect, it } from 'vitest';
 import { specsEqual } from '../../src/core/plan/normalize.js';
+import type { TaskSpec } from '../../src/core/model.js';
 import { createClient } from '../../src/io/api/client.js';
+import { ServerError } from '../../src/io/api/errors.js';
+import type { TaskServiceClient } from '../../src/io/api/types.js';
 import { createEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator/index.js';
 import {
   applyInProcess,
   classicTask,
+  clientFor,
   createWorkspace,
   describeRun,
   liveTasks,
@@ -86,7 +90,8 @@ describe('fault suite', () => {
       let last = { code: -1, output: '' };
       while (last.code !== 0 && runs < 6) {
         runs++;
-        last = await applyInProcess(ws, emulator, {}, client);
+        // A create that timed out is only believed lost once its window (deadline + margin) has passed.
+        last = await applyInProcess(ws, emulator, {}, { client, deps: { createWindowMs: 1_000 } });
         // A failed run fails closed: exit 1 (a read or write timed out), never a partial "create everything".
         expect([0, 1], last.output).toContain(last.code);
       }
@@ -103,6 +108,7 @@ describe('fault suite', () => {
       ws.writeManifests(tasks(60));
       const first = await applyInProcess(ws, emulator);
       expect(first.code, first.output).toBe(0);
+      expect(emulator.remote.taskCount()).toBe(60); // every task ever created: none twice
       const edited = tasks(30).map((task) => classicTask(task.key, 2));
       ws.writeManifests(edited);
       const second = await applyInProcess(ws, emulator);
@@ -111,4 +117,81 @@ describe('fault suite', () => {
       await expectConverged(ws, emulator, edited);
     });
   }, 120_000);
+
+  describe('a create the service keeps refusing with 5xx (not carried out)', () => {
+    /** The real client, except that its first `failures` creates get a 503 without reaching the service. */
+    function refusingCreates(
+      real: TaskServiceClient,
+      failures: number,
+    ): TaskServiceClient & { refused: number } {
+      const counter = { refused: 0 };
+      const createTask = async (spec: TaskSpec) => {
+        if (counter.refused < failures) {
+          counter.refused++;
+          throw new ServerError({
+            method: 'POST',
+            path: '/api/v1/tasks',
+            status: 503,
+            code: 'SERVICE_UNAVAILABLE',
+            message: 'the Task Service answered 503 (POST /api/v1/tasks)',
+          });
+        }
+        return real.createTask(spec);
+      };
+      return new Proxy(real, {
+        get(target, property) {
+          if (property === 'createTask') return createTask;
+          if (property === 'refused') return counter.refused;
+          const value: unknown = Reflect.get(target, property);
+          return typeof value === 'function'
+            ? (value as (...args: unknown[]) => unknown).bind(target)
+            : value;
+        },
+      }) as TaskServiceClient & { refused: number };
+    }
+
+    /** A clock that moves only when titan sleeps: the retry budget is measured without waiting for it. */
+    function fakeTime() {
+      const clock = { now: Date.parse('2025-01-01T00:00:00Z') };
+      return {
+        clock,
+        deps: {
+          now: () => new Date(clock.now),
+          sleep: async (ms: number) => {
+            clock.now += ms;
+          },
+        },
+      };
+    }
+
+    it('is tried again past five attempts while its retry budget lasts, and made once', async () => {
+      await withFaults({}, async (emulator) => {
+        const ws = createWorkspace('titan-fault-', true);
+        ws.writeManifests(tasks(1));
+        const client = refusingCreates(clientFor(emulator), 7);
+        const result = await applyInProcess(ws, emulator, {}, { client, deps: fakeTime().deps });
+        expect(result.code, result.output).toBe(0);
+        expect(client.refused).toBe(7);
+        expect(emulator.remote.taskCount()).toBe(1);
+        await expectConverged(ws, emulator, tasks(1));
+      });
+    });
+
+    it('fails the change once the budget is spent (exit 1), having created nothing', async () => {
+      await withFaults({}, async (emulator) => {
+        const ws = createWorkspace('titan-fault-', true);
+        ws.writeManifests(tasks(1));
+        const client = refusingCreates(clientFor(emulator), Number.POSITIVE_INFINITY);
+        const time = fakeTime();
+        const started = time.clock.now;
+        const result = await applyInProcess(ws, emulator, {}, { client, deps: time.deps });
+        expect(result.code, result.output).toBe(1);
+        expect(result.output).toContain('the Task Service answered 503');
+        expect(time.clock.now - started).toBeGreaterThanOrEqual(30_000);
+        expect(time.clock.now - started).toBeLessThan(60_000);
+        expect(client.refused).toBeGreaterThan(5);
+        expect(emulator.remote.taskCount()).toBe(0);
+      });
+    });
+  });
 });

@@ -202,7 +202,7 @@ export async function withWriteSession(
   try {
     const connection = await connectApi(argv, io, workspace.root, abort.signal);
     try {
-      const { processLockEnvironment } = await import('../../io/workspace-lock.js');
+      const { processLockEnvironment, sleepUnlessAborted } = await import('../../io/workspace-lock.js');
       await body({
         client: connection.client,
         origin: connection.origin,
@@ -210,12 +210,14 @@ export async function withWriteSession(
         cwd: io.cwd,
         env: io.env,
         terminal: terminalOf(argv, io),
-        lockEnvironment: processLockEnvironment(io.env, (message) =>
-          io.stderr.write(`Warning: ${message}\n`),
+        lockEnvironment: processLockEnvironment(
+          io.env,
+          (message) => io.stderr.write(`Warning: ${message}\n`),
+          (message) => io.stderr.write(`${message}\n`),
         ),
         controls: { stop: stop.signal, abort: abort.signal },
         now: () => new Date(),
-        sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+        sleep: sleepUnlessAborted,
         random: Math.random,
         ...crashTestHooks(io.env),
       });
@@ -252,18 +254,43 @@ function terminalOf(argv: GlobalOptions, io: ProcessIO): Terminal {
 }
 
 /**
- * Crash tests only: `TITAN_TEST_CRASH_AFTER=N` kills this process with SIGKILL right after the N-th durable
- * journal record or lock compaction, so a harness can stop an apply at every boundary. Unset: no hook at all.
+ * Crash tests only, inert unless set. Boundaries are labelled: every durable journal record (`intent:<op>`,
+ * `done`, `failed`, `lock`), an answer received before its outcome is journalled (`answered:<op>`) and a lock
+ * compaction (`compacted`). `TITAN_TEST_CRASH_AFTER=N` kills this process with SIGKILL at the N-th boundary;
+ * `TITAN_TEST_CRASH_AT=LABEL:N` at the N-th boundary whose label starts with LABEL (`answered:create:2`).
+ * `TITAN_TEST_CREATE_WINDOW_MS` shortens the wait for creates that may still land (tests know their service).
  */
-function crashTestHooks(env: NodeJS.ProcessEnv): Pick<ApplyDeps, 'journal' | 'onBoundary'> {
-  const raw = env.TITAN_TEST_CRASH_AFTER;
-  if (raw === undefined || raw === '') return {};
-  const limit = Number(raw);
-  if (!Number.isInteger(limit) || limit < 1) return {};
-  let boundaries = 0;
-  const boundary = (): void => {
-    boundaries++;
-    if (boundaries >= limit) process.kill(process.pid, 'SIGKILL');
+function crashTestHooks(
+  env: NodeJS.ProcessEnv,
+): Pick<ApplyDeps, 'journal' | 'onBoundary' | 'createWindowMs'> {
+  const hooks: Pick<ApplyDeps, 'journal' | 'onBoundary' | 'createWindowMs'> = {};
+  const window = Number(env.TITAN_TEST_CREATE_WINDOW_MS ?? '');
+  if (env.TITAN_TEST_CREATE_WINDOW_MS && Number.isInteger(window) && window >= 0)
+    hooks.createWindowMs = window;
+  const target = crashTarget(env);
+  if (target === undefined) return hooks;
+  let seen = 0;
+  const boundary = (label: string): void => {
+    if (!label.startsWith(target.prefix)) return;
+    seen++;
+    if (seen >= target.count) process.kill(process.pid, 'SIGKILL');
   };
-  return { journal: { onDurable: boundary, maxBatch: 1 }, onBoundary: boundary };
+  return {
+    ...hooks,
+    journal: {
+      onDurable: (record) => boundary(record.t === 'intent' ? `intent:${record.op}` : record.t),
+      maxBatch: 1,
+    },
+    onBoundary: boundary,
+  };
+}
+
+function crashTarget(env: NodeJS.ProcessEnv): { prefix: string; count: number } | undefined {
+  const at = /^(.+):(\d+)$/.exec(env.TITAN_TEST_CRASH_AT ?? '');
+  const after = env.TITAN_TEST_CRASH_AFTER ?? '';
+  const target = at
+    ? { prefix: at[1] as string, count: Number(at[2]) }
+    : { prefix: '', count: Number(after) };
+  if (!at && after === '') return undefined;
+  return Number.isInteger(target.count) && target.count >= 1 ? target : undefined;
 }

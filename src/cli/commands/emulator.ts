@@ -58,6 +58,9 @@ export function emulatorCommand(io: ProcessIO): TitanCommand {
         'throttle-rate': number('Share of requests answered 429, 0..1'),
         'drop-after-commit': number('Share of writes committed and then dropped without an answer, 0..1'),
         'hang-rate': number('Share of requests never answered, 0..1'),
+        'late-commit': number(
+          'Carry out task creates this many ms after they arrive, even if the client has gone (default 0)',
+        ),
         'queue-delay': number('Time an execution stays queued, ms (default 200)'),
         'url-duration': number('Worker time per URL, ms (default 300)'),
         'records-per-url': number('Records each successful URL yields (default 2)'),

@@ -39,7 +39,11 @@ async function stateDeps(argv: StateArgs, io: ProcessIO): Promise<StateDeps> {
     workspace: resolveWorkspace([], io.cwd, argv.workspace),
     stdout: io.stdout,
     stderr: io.stderr,
-    lockEnvironment: processLockEnvironment(io.env, (message) => io.stderr.write(`Warning: ${message}\n`)),
+    lockEnvironment: processLockEnvironment(
+      io.env,
+      (message) => io.stderr.write(`Warning: ${message}\n`),
+      (message) => io.stderr.write(`${message}\n`),
+    ),
     now: () => new Date(),
     json: argv.json,
     lockTimeoutMs: argv['lock-timeout'],

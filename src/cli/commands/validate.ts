@@ -8,6 +8,7 @@ interface ValidateArgs extends GlobalOptions {
   format?: 'text' | 'json' | 'github';
   strict: boolean;
   workspace?: string;
+  'list-codes': boolean;
 }
 
 export function validateCommand(io: ProcessIO): TitanCommand {
@@ -29,15 +30,25 @@ export function validateCommand(io: ProcessIO): TitanCommand {
             'text for people, json for programs, github for annotations (default: github when GITHUB_ACTIONS=true, else text)',
         })
         .option('strict', { type: 'boolean', default: false, describe: 'Warnings fail too (exit 3)' })
+        .option('list-codes', {
+          type: 'boolean',
+          default: false,
+          describe: 'Print every diagnostic code with what it means, and exit',
+        })
         .option('workspace', {
           type: 'string',
           describe:
-            'Workspace folder; $refs must stay inside it (default: the first path if it is a folder, else the working directory)',
+            'Workspace folder (default: the first path if it is a folder, else the working directory); $refs must stay inside its git repository, or inside it when there is none',
         })
         .example('$0 validate', 'check every manifest under the working directory')
-        .example('$0 validate tasks/ --format json', 'diagnostics as JSON'),
+        .example('$0 validate tasks/ --format json', 'diagnostics as JSON')
+        .example('$0 validate --list-codes', 'what each diagnostic code means'),
     handler: async (argv) => {
-      const { runValidate } = await import('../../app/validate.js');
+      const { runListCodes, runValidate } = await import('../../app/validate.js');
+      if (argv['list-codes']) {
+        runListCodes({ stdout: io.stdout });
+        return;
+      }
       await runValidate(
         { cwd: io.cwd, env: io.env, stdout: io.stdout, color: wantsColor(io.stdout, io.env, argv.color) },
         {

@@ -82,7 +82,8 @@ export const CODE_MEANINGS: Readonly<Record<Code, string>> = {
   TITAN_YAML_TOO_DEEP: 'mappings or lists nest too deeply',
   TITAN_YAML_TOO_MANY_VALUES: 'a file holds more YAML values than titan reads',
   TITAN_YAML_VALUE_TOO_LARGE: 'a string value is larger than titan accepts',
-  TITAN_YAML_VALUE: 'a value JSON cannot represent (infinity, NaN, a tagged value, a list or mapping as a key)',
+  TITAN_YAML_VALUE:
+    'a value JSON cannot represent (infinity, NaN, a tagged value, a list or mapping as a key)',
   TITAN_YAML_TAG: 'an unsupported YAML tag (!tag) is used',
   TITAN_YAML_WARNING: 'something the YAML parser warns about (warning)',
   TITAN_SCHEMA_TYPE: 'a field has the wrong type',

@@ -59,7 +59,7 @@ export function checkCron(expression: string, redact = false): CronProblem | und
     const fieldReason = parseError(alone);
     if (fieldReason !== undefined) {
       return {
-        message: `the ${CRON_FIELDS[i]} field ${show(field.text)} is invalid: ${explain(fieldReason, redact)}`,
+        message: `the ${CRON_FIELDS[i]} field ${show(field.text)} is invalid: ${explain(fieldReason, redact, field.text)}`,
         offset: field.offset,
       };
     }
@@ -71,7 +71,7 @@ export function checkCron(expression: string, redact = false): CronProblem | und
       offset: dayOfMonth.offset,
     };
   }
-  return { message: `invalid schedule: ${explain(reason, redact)}`, offset: first.offset };
+  return { message: `invalid schedule: ${explain(reason, redact, expression)}`, offset: first.offset };
 }
 
 interface Field {
@@ -98,11 +98,22 @@ function parseError(expression: string): string | undefined {
   }
 }
 
-/** cron-parser's wording, made shorter and redacted when needed. */
-function explain(reason: string, redact: boolean): string {
+/**
+ * cron-parser's wording, made shorter and redacted when needed. It reads names (JAN, MON) as numbers first, so
+ * its values are quoted only when the user wrote them (`JANX` is not shown as "1X").
+ */
+function explain(reason: string, redact: boolean, written = ''): string {
   const range = /got (?:value|range) (\S+) expected range (\S+)/.exec(reason);
-  if (range) return redact ? `out of range ${range[2]}` : `${range[1]} is out of range ${range[2]}`;
+  if (range) {
+    const got = range[1] ?? '';
+    return redact || !written.includes(got) ? `out of range ${range[2]}` : `${got} is out of range ${range[2]}`;
+  }
   if (/cannot repeat at every 0 time/.test(reason)) return 'a step of 0 never advances';
+  if (/^Invalid characters/i.test(reason)) return 'it holds characters a cron field cannot have';
+  if (/cannot resolve alias/i.test(reason)) return 'not a month or day-of-week name (JAN…DEC, SUN…SAT)';
   if (redact) return 'not a valid cron field';
-  return reason.replace(/^Validation error, |^Constraint error, /, '').replace(/\.$/, '');
+  return reason
+    .replace(/^Validation error, |^Constraint error, /, '')
+    .replace(/,? got value:? \S+$/, '')
+    .replace(/\.$/, '');
 }

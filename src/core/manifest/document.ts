@@ -7,6 +7,7 @@ import { isJsonObject, type JsonObject, type JsonValue } from '../json.js';
 import { TASK_SPEC_FIELDS, type DesiredTask, type TaskSpec, type TaskSpecField } from '../model.js';
 import { Code } from './codes.js';
 import type { CronProblem } from './cron.js';
+import { SENSITIVE } from './describe.js';
 import { interpolateDocument, type Env } from './interpolate.js';
 import { checkOutputSchema } from './output-schema.js';
 import { startsWithPath, toPointer, valueAt, type Path, type PathSegment } from './paths.js';
@@ -53,13 +54,16 @@ export function checkManifestDocument(doc: ParsedDocument, ctx: DocumentContext)
 
   const interpolated = interpolateDocument(doc.value, ctx.env, locator);
   const sensitive = new Set(interpolated.sensitive.map(toPointer));
-  const unresolved = interpolated.unresolved;
+  const unresolved = new Set(interpolated.unresolved.map(toPointer));
   const isSensitive = (path: Path): boolean => sensitive.has(toPointer(path));
   const value = interpolated.value;
   const diagnostics: Diagnostic[] = [...interpolated.diagnostics];
+  const add = (found: readonly Diagnostic[]): void => {
+    for (const d of found) diagnostics.push(d);
+  };
 
-  diagnostics.push(
-    ...diagnosticsFromSchemaErrors(ctx.schemas.validateManifest(value), {
+  add(
+    diagnosticsFromSchemaErrors(ctx.schemas.validateManifest(value), {
       root: value,
       basePath: [],
       place,
@@ -69,49 +73,109 @@ export function checkManifestDocument(doc: ParsedDocument, ctx: DocumentContext)
   );
 
   const spec = isJsonObject(value) && isJsonObject(value.spec) ? value.spec : undefined;
-  const refFiles: string[] = [];
-  const bundledSchemas = new Map<string, JsonValue>();
+  let schemas: CheckedSchemas = { bundled: new Map(), refFiles: [], diagnostics: [] };
   if (spec) {
-    diagnostics.push(
-      ...checkTaskRules({
+    add(
+      checkTaskRules({
         spec,
         place,
         placeInValue: (path, offset) => ({ file: locator.file, ...locator.inValue(path, offset) }),
         isSensitive,
-        isUnresolved: (path) => unresolved.some((u) => toPointer(u) === toPointer(path)),
+        isUnresolved: (path) => unresolved.has(toPointer(path)),
         ...(ctx.cronVerdicts ? { cronVerdicts: ctx.cronVerdicts } : {}),
       }),
     );
-    for (const schemaPath of outputSchemaPaths(spec)) {
-      const schema = valueAt(value, schemaPath);
-      if (!isJsonObject(schema) || unresolved.some((u) => startsWithPath(u, schemaPath))) continue;
-      const bundled = bundleSchema(schema, { absFile: ctx.absFile, locator, path: schemaPath }, ctx.refs);
-      refFiles.push(...bundled.files);
-      diagnostics.push(...bundled.diagnostics);
-      if (bundled.diagnostics.length > 0) continue;
-      bundledSchemas.set(toPointer(schemaPath), bundled.schema);
-      diagnostics.push(
-        ...checkOutputSchema(
-          bundled.schema,
-          {
-            path: schemaPath,
-            place: placeInBundle(bundled.regions, schemaPath, place),
-            isSensitive: (path) => isSensitive([...schemaPath, ...path]),
-          },
-          ctx.schemas,
-        ),
-      );
-    }
+    schemas = checkOutputSchemas(value, spec, {
+      ctx,
+      locator,
+      place,
+      isSensitive,
+      unresolved: interpolated.unresolved,
+    });
+    add(schemas.diagnostics);
   }
 
   const identity = identityOf(value, place);
-  const reported = withoutTypoEchoes(diagnostics);
+  const reported = redactSecrets(withoutTypoEchoes(diagnostics), interpolated.secrets);
   const failed = reported.some((d) => d.severity === 'error');
   const task =
     !failed && spec && isJsonObject(value)
-      ? desiredTask(value, spec, bundledSchemas, interpolated.sensitive, locator)
+      ? desiredTask(value, spec, schemas.bundled, interpolated.sensitive, locator)
       : undefined;
-  return { ...(task ? { task } : {}), diagnostics: reported, ...(identity ? { identity } : {}), refFiles };
+  return {
+    ...(task ? { task } : {}),
+    diagnostics: reported,
+    ...(identity ? { identity } : {}),
+    refFiles: schemas.refFiles,
+  };
+}
+
+interface CheckedSchemas {
+  /** Bundled output schemas by the JSON pointer of their place in the document. */
+  bundled: Map<string, JsonValue>;
+  refFiles: string[];
+  diagnostics: Diagnostic[];
+}
+
+/** Bundles each output schema's `$ref`s and checks that it compiles. */
+function checkOutputSchemas(
+  document: JsonValue,
+  spec: JsonObject,
+  site: {
+    ctx: DocumentContext;
+    locator: Locator;
+    place: (path: Path, mode: 'key' | 'value') => SourceLocation;
+    isSensitive: (path: Path) => boolean;
+    unresolved: readonly Path[];
+  },
+): CheckedSchemas {
+  const { ctx, locator, place, isSensitive } = site;
+  const out: CheckedSchemas = { bundled: new Map(), refFiles: [], diagnostics: [] };
+  for (const schemaPath of outputSchemaPaths(spec)) {
+    const schema = valueAt(document, schemaPath);
+    if (!isJsonObject(schema) || site.unresolved.some((u) => startsWithPath(u, schemaPath))) continue;
+    const bundled = bundleSchema(
+      schema,
+      { absFile: ctx.absFile, locator, path: schemaPath, isSensitive },
+      ctx.refs,
+    );
+    for (const file of bundled.files) out.refFiles.push(file);
+    for (const d of bundled.diagnostics) out.diagnostics.push(d);
+    if (bundled.diagnostics.length > 0) continue;
+    out.bundled.set(toPointer(schemaPath), bundled.schema);
+    const found = checkOutputSchema(
+      bundled.schema,
+      {
+        path: schemaPath,
+        place: placeInBundle(bundled.regions, schemaPath, place),
+        isSensitive: (path) => isSensitive([...schemaPath, ...path]),
+      },
+      ctx.schemas,
+    );
+    for (const d of found) out.diagnostics.push(d);
+  }
+  return out;
+}
+
+/** Secrets shorter than this are left alone: replacing them would garble ordinary words. */
+const MIN_REDACTED = 4;
+
+/**
+ * The last guard for `${env:…}` values: whatever a message or hint quotes (a library's wording, a path), no
+ * value from the environment reaches the output. Each check already says "(sensitive)" on its own.
+ */
+function redactSecrets(diagnostics: Diagnostic[], secrets: readonly string[]): Diagnostic[] {
+  const long = [...new Set(secrets.filter((s) => s.length >= MIN_REDACTED))].sort(
+    (a, b) => b.length - a.length,
+  );
+  if (long.length === 0) return diagnostics;
+  const scrub = (text: string): string =>
+    long.reduce((out, secret) => (out.includes(secret) ? out.split(secret).join(SENSITIVE) : out), text);
+  return diagnostics.map((d) => ({
+    ...d,
+    message: scrub(d.message),
+    ...(d.hint !== undefined ? { hint: scrub(d.hint) } : {}),
+  }));
 }
 
 /**

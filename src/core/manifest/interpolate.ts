@@ -18,13 +18,15 @@ export interface Interpolated {
   sensitive: Path[];
   /** Paths of strings that name a missing variable: kept as written, and not checked further. */
   unresolved: Path[];
+  /** The interpolated strings and the environment values in them: no message may show them. */
+  secrets: string[];
   diagnostics: Diagnostic[];
 }
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export function interpolateDocument(value: JsonValue, env: Env, locator: Locator): Interpolated {
-  const result: Interpolated = { value, sensitive: [], unresolved: [], diagnostics: [] };
+  const result: Interpolated = { value, sensitive: [], unresolved: [], secrets: [], diagnostics: [] };
   result.value = walk(value, [], env, locator, result);
   return result;
 }
@@ -103,7 +105,11 @@ function interpolateAt(
     result.unresolved.push(path);
     return text;
   }
-  if (scanned.references.length > 0) result.sensitive.push(path);
+  if (scanned.references.length > 0) {
+    result.sensitive.push(path);
+    result.secrets.push(scanned.text);
+    for (const secret of scanned.values) result.secrets.push(secret);
+  }
   return scanned.text;
 }
 
@@ -112,6 +118,8 @@ type Issue = { kind: 'missing'; name: string } | { kind: 'syntax'; message: stri
 interface Scanned {
   text: string;
   references: string[];
+  /** The values substituted. */
+  values: string[];
   issues: Issue[];
 }
 
@@ -119,6 +127,7 @@ interface Scanned {
 export function scanString(text: string, env: Env): Scanned {
   const out: string[] = [];
   const references: string[] = [];
+  const values: string[] = [];
   const issues: Issue[] = [];
   let i = 0;
   while (i < text.length) {
@@ -165,10 +174,13 @@ export function scanString(text: string, env: Env): Scanned {
         const set = env[name];
         const value = set === undefined || (set === '' && fallback !== undefined) ? fallback : set;
         if (value === undefined) issues.push({ kind: 'missing', name });
-        else out.push(value);
+        else {
+          out.push(value);
+          values.push(value);
+        }
       }
     }
     i = close + 1;
   }
-  return { text: out.join(''), references, issues };
+  return { text: out.join(''), references, values, issues };
 }

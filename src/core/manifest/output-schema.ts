@@ -7,7 +7,7 @@
 import type { Diagnostic, SourceLocation } from '../diagnostics.js';
 import { isJsonObject, type JsonObject, type JsonValue } from '../json.js';
 import { Code } from './codes.js';
-import { quote } from './describe.js';
+import { describeValue, quote } from './describe.js';
 import { displayPath, pathFromPointer, toPointer, valueAt, type Path, type PathSegment } from './paths.js';
 import { diagnosticsFromSchemaErrors } from './schema-errors.js';
 import { DRAFT_07, DRAFT_2020_12, dialectOf, type ManifestSchemas } from './schema-port.js';
@@ -42,14 +42,15 @@ export function checkOutputSchema(
 ): Diagnostic[] {
   if (!isJsonObject(schema)) return [];
   const name = (path: Path): string => displayPath([...site.path, ...path]);
-  const make = (
-    path: Path,
-    message: string,
-    mode: 'key' | 'value' = 'key',
-    hint?: string,
-    severity: 'error' | 'warning' = 'error',
-  ): Diagnostic => ({
-    code: severity === 'error' ? Code.outputSchemaInvalid : Code.outputSchemaStrict,
+  const make: Make = (
+    path,
+    message,
+    mode = 'key',
+    hint,
+    severity = 'error',
+    code = Code.outputSchemaInvalid,
+  ) => ({
+    code,
     severity,
     message,
     ...site.place(path, mode),
@@ -76,25 +77,48 @@ export function checkOutputSchema(
     isSensitive: site.isSensitive,
     code: Code.outputSchemaInvalid,
   });
-  const walked = walkForProblems(schema, engine, make, name);
+  const walked = walkForProblems(schema, engine, make, name, site.isSensitive);
   if (meta.length > 0 || walked.length > 0) return [...meta, ...walked];
 
   const outcome = engine.compileOutputSchema(schema);
   const out: Diagnostic[] = [];
-  if (outcome.error) out.push(compileErrorDiagnostic(schema, outcome.error, make, name));
+  if (outcome.error) out.push(compileErrorDiagnostic(schema, outcome.error, make, name, site.isSensitive));
   const seen = new Set<string>();
   for (const line of outcome.warnings) {
     const text = line.replace(/^strict mode: /, '');
     if (seen.has(text) || /^unknown keyword/.test(text)) continue;
     seen.add(text);
-    const strictOnly =
-      /\((strictTypes|strictTuples|strictRequired)\)$/.test(text) || /is \d+-tuple/.test(text);
-    const path = locateMessage(schema, text);
-    out.push(
-      make(path, `${name(path)}: ${cleanMessage(text)}`, 'key', undefined, strictOnly ? 'warning' : 'error'),
-    );
+    out.push(strictDiagnostic(schema, text, make, name));
   }
   return out;
+}
+
+/**
+ * A strict-mode finding: an error, since the output schema must compile under ajv strict mode. ajv words the
+ * strictTypes/strictTuples/strictRequired rules itself; each points at the keyword (or `required` item) concerned.
+ */
+function strictDiagnostic(
+  schema: JsonObject,
+  text: string,
+  make: Make,
+  name: (path: Path) => string,
+): Diagnostic {
+  const strictRule = /\((strictTypes|strictTuples|strictRequired)\)$/.test(text) || /is \d+-tuple/.test(text);
+  const required = /^required property "([^"]*)" is not defined/.exec(text);
+  let path = locateMessage(schema, text);
+  if (required) {
+    const list = valueAt(schema, [...path, 'required']);
+    const index = Array.isArray(list) ? list.indexOf(required[1] ?? '') : -1;
+    if (index >= 0) path = [...path, 'required', index];
+  }
+  return make(
+    path,
+    `${name(path)}: ${cleanMessage(text)}`,
+    required ? 'value' : 'key',
+    required ? `add "${required[1]}" to properties, or remove it from required` : undefined,
+    'error',
+    strictRule ? Code.outputSchemaStrict : Code.outputSchemaInvalid,
+  );
 }
 
 type Make = (
@@ -103,6 +127,7 @@ type Make = (
   mode?: 'key' | 'value',
   hint?: string,
   severity?: 'error' | 'warning',
+  code?: string,
 ) => Diagnostic;
 
 /** Problems ajv would report one at a time (or without a place): every one of them, each at its keyword. */
@@ -111,6 +136,7 @@ function walkForProblems(
   engine: ManifestSchemas,
   make: Make,
   name: (path: Path) => string,
+  isSensitive: (path: Path) => boolean,
 ): Diagnostic[] {
   const known = engine.keywordsFor(schema);
   const candidates = [...known].filter((k) => !k.startsWith('$') || k === '$ref' || k === '$defs');
@@ -145,12 +171,13 @@ function walkForProblems(
         }
       } else if (keyword === 'format' && typeof value === 'string' && !engine.formats.has(value)) {
         const formats = [...engine.formats];
+        const secret = isSensitive(at);
         out.push(
           make(
             at,
-            `${name(at)}: unknown format ${quote(value)}`,
+            `${name(at)}: unknown format ${describeValue(value, secret)}`,
             'value',
-            didYouMean(value, formats) ?? `known formats: ${formats.join(', ')}`,
+            (secret ? undefined : didYouMean(value, formats)) ?? `known formats: ${formats.join(', ')}`,
           ),
         );
       }
@@ -171,24 +198,90 @@ function regexProblem(pattern: string): string | undefined {
 
 function compileErrorDiagnostic(
   schema: JsonObject,
-  error: { message: string; missingRef?: string },
+  error: { message: string; missingRef?: string; overflow?: boolean },
   make: Make,
   name: (path: Path) => string,
+  isSensitive: (path: Path) => boolean,
 ): Diagnostic {
   if (error.missingRef !== undefined) {
     const at = findRef(schema, error.missingRef);
     const remote = /^[a-z][a-z0-9+.-]*:/i.test(error.missingRef);
+    const shown = at === undefined ? '' : ` ${describeValue(error.missingRef, isSensitive([...at, '$ref']))}`;
     return make(
       at ? [...at, '$ref'] : [],
-      `${at ? name([...at, '$ref']) : name([])}: $ref ${quote(error.missingRef)} cannot be resolved`,
+      `${at ? name([...at, '$ref']) : name([])}: $ref${shown} cannot be resolved`,
       'value',
       remote
         ? 'titan does not fetch remote schemas: copy it into the workspace and refer to it by relative path'
         : 'point it at an existing subschema, e.g. "#/$defs/name"',
     );
   }
+  if (error.overflow) return refLoopDiagnostic(schema, make, name, isSensitive);
   const path = locateMessage(schema, error.message);
   return make(path, `${name(path)} does not compile: ${cleanMessage(error.message)}`);
+}
+
+/**
+ * ajv recurses without end on a subschema that is only a `$ref` to itself (directly or through other such
+ * subschemas): say which one, instead of "Maximum call stack size exceeded".
+ */
+function refLoopDiagnostic(
+  schema: JsonObject,
+  make: Make,
+  name: (path: Path) => string,
+  isSensitive: (path: Path) => boolean,
+): Diagnostic {
+  const hint =
+    'a subschema cannot be just a reference to itself: describe the value (e.g. type: string), or point the $ref at another subschema';
+  const loop = findRefLoop(schema);
+  if (!loop)
+    return make([], `${name([])} does not compile: its $refs refer to each other without end`, 'key', hint);
+  const at = [...loop.at, '$ref'];
+  const secret = loop.chain.some((path) => isSensitive([...path, '$ref']));
+  const through =
+    loop.chain.length > 1 && !secret
+      ? ` (through ${loop.chain
+          .slice(1)
+          .map((p) => `#${toPointer(p)}`)
+          .join(', ')})`
+      : '';
+  return make(at, `${name(at)} refers to itself${through}`, 'value', hint);
+}
+
+/** The first `$ref`-only loop: a subschema whose local `$ref`s lead back to one already passed. */
+function findRefLoop(schema: JsonObject): { at: PathSegment[]; chain: PathSegment[][] } | undefined {
+  let found: { at: PathSegment[]; chain: PathSegment[][] } | undefined;
+  visitSchemas(schema, (node, path) => {
+    if (found !== undefined) return;
+    const chain: PathSegment[][] = [path];
+    const seen = new Set([toPointer(path)]);
+    let current: JsonObject = node;
+    while (typeof current.$ref === 'string' && current.$ref.startsWith('#') && chain.length <= 100) {
+      const target = localTarget(schema, current.$ref);
+      if (target === undefined) return;
+      const pointer = toPointer(target.path);
+      if (seen.has(pointer)) {
+        found = { at: path, chain };
+        return;
+      }
+      seen.add(pointer);
+      chain.push(target.path);
+      current = target.node;
+    }
+  });
+  return found;
+}
+
+function localTarget(schema: JsonObject, ref: string): { path: PathSegment[]; node: JsonObject } | undefined {
+  let pointer: string;
+  try {
+    pointer = decodeURIComponent(ref.slice(1));
+  } catch {
+    return undefined;
+  }
+  const path = pathFromPointer(schema, pointer);
+  const node = valueAt(schema, path);
+  return isJsonObject(node) ? { path, node } : undefined;
 }
 
 /** The subschema whose `$ref` is `ref` (ajv reports the resolved form, so compare both). */
@@ -213,7 +306,7 @@ function locateMessage(schema: JsonObject, message: string): PathSegment[] {
   const pointer = /at (?:path )?"#([^"]*)"/.exec(message);
   if (pointer) {
     const path = pathFromPointer(schema, pointer[1] ?? '');
-    const keyword = /keyword "([^"]+)"/.exec(message)?.[1];
+    const keyword = (/keyword "([^"]+)"/.exec(message) ?? /^"([^"]+)" is/.exec(message))?.[1];
     const node = valueAt(schema, path);
     return keyword !== undefined && isJsonObject(node) && keyword in node ? [...path, keyword] : path;
   }

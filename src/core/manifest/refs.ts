@@ -1,15 +1,17 @@
 /**
- * Bundles relative `$ref`s of an output schema: each reference to a JSON or YAML file of the workspace (with an
+ * Bundles relative `$ref`s of an output schema: each reference to a JSON or YAML file of the repository (with an
  * optional `#/json/pointer`) is replaced by that file's content, recursively, so the Task Service receives one
  * self-contained schema. Local references (`#/$defs/x`) of the manifest's own schema stay as written; those inside
  * referenced files are inlined too (they would mean something else once moved). Cycles, files outside the
- * workspace, unreadable files and bad pointers are diagnostics at the `$ref`. Pure: files come from a reader.
+ * boundary, manifests, unreadable files and bad pointers are diagnostics at the `$ref`; problems inside a
+ * referenced file are diagnostics in that file. A `$ref` whose value came from the environment is secret: no
+ * message shows it or the files it leads to. Pure: files come from a reader.
  */
 import path from 'node:path';
 import type { Diagnostic } from '../diagnostics.js';
 import { isJsonObject, type JsonObject, type JsonValue } from '../json.js';
 import { Code } from './codes.js';
-import { quote } from './describe.js';
+import { quote, SENSITIVE } from './describe.js';
 import { parsePointer, toPointer, type Path, type PathSegment } from './paths.js';
 import { DRAFT_2020_12 } from './schema-port.js';
 import { holdsSchemas, subschemas } from './schema-walk.js';
@@ -19,13 +21,19 @@ export type RefRead =
   | { ok: true; text: string }
   | {
       ok: false;
-      reason: 'not-found' | 'not-a-file' | 'too-large' | 'unreadable' | 'outside-workspace';
+      reason: 'not-found' | 'not-a-file' | 'too-large' | 'unreadable' | 'outside';
       detail?: string;
     };
 
+/** Where referenced files may be: the git repository holding the workspace, else the workspace. */
+export interface RefBoundary {
+  /** Absolute path. */
+  root: string;
+  kind: 'repository' | 'workspace';
+}
+
 export interface RefContext {
-  /** Absolute path; referenced files must be inside it. */
-  workspaceRoot: string;
+  boundary: RefBoundary;
   /** Reads a referenced file by absolute path. */
   read(absolutePath: string): RefRead;
   /** How diagnostics name a file (relative to the working directory when inside it). */
@@ -36,7 +44,11 @@ export interface RefContext {
 }
 
 export type RefFile =
-  { ok: true; value: JsonValue; locator: Locator } | { ok: false; code: string; message: string };
+  | { kind: 'schema'; value: JsonValue; locator: Locator }
+  /** Unusable as a whole (missing, a manifest…): reported at each `$ref` naming it. */
+  | { kind: 'unusable'; code: string; reason: string }
+  /** Broken inside: reported once, in the file. */
+  | { kind: 'broken'; problems: Diagnostic[] };
 
 /** A part of the bundled schema that came from a referenced file. */
 export interface Region {
@@ -57,6 +69,16 @@ export interface Bundled {
   files: string[];
 }
 
+export interface BundleOrigin {
+  /** Absolute path of the manifest. */
+  absFile: string;
+  locator: Locator;
+  /** Where the schema sits in the manifest document. */
+  path: Path;
+  /** True when the value at a document path came from the environment. */
+  isSensitive(path: Path): boolean;
+}
+
 /** Upper bound on inlined references per schema: a few files referencing each other twice would otherwise explode. */
 const MAX_EXPANSIONS = 1000;
 
@@ -71,17 +93,29 @@ interface Site {
   fileRoot: JsonValue | undefined;
   /** Reference chain being expanded (`file#pointer`), for cycle detection. */
   chain: string[];
+  /**
+   * Set once a `$ref` from the environment was followed: the files it leads to have secret names, so every
+   * diagnostic about them points at that `$ref` in the manifest and names no file.
+   */
+  secretRef?: { docPath: PathSegment[]; outPath: PathSegment[] };
 }
 
-export function bundleSchema(
-  schema: JsonValue,
-  origin: { absFile: string; locator: Locator; path: Path },
-  ctx: RefContext,
-): Bundled {
-  const state = {
-    regions: [] as Region[],
-    diagnostics: [] as Diagnostic[],
-    files: new Set<string>(),
+interface State {
+  origin: BundleOrigin;
+  basePath: Path;
+  regions: Region[];
+  diagnostics: Diagnostic[];
+  files: Set<string>;
+  expansions: number;
+}
+
+export function bundleSchema(schema: JsonValue, origin: BundleOrigin, ctx: RefContext): Bundled {
+  const state: State = {
+    origin,
+    basePath: origin.path,
+    regions: [],
+    diagnostics: [],
+    files: new Set(),
     expansions: 0,
   };
   const site: Site = {
@@ -92,33 +126,20 @@ export function bundleSchema(
     fileRoot: undefined,
     chain: [],
   };
-  const out = expand(schema, site, ctx, state, origin.path);
+  const out = expand(schema, site, ctx, state);
   return { schema: out, regions: state.regions, diagnostics: state.diagnostics, files: [...state.files] };
 }
 
-interface State {
-  regions: Region[];
-  diagnostics: Diagnostic[];
-  files: Set<string>;
-  expansions: number;
-}
-
-function expand(node: JsonValue, site: Site, ctx: RefContext, state: State, basePath: Path): JsonValue {
+function expand(node: JsonValue, site: Site, ctx: RefContext, state: State): JsonValue {
   if (!isJsonObject(node)) return node;
   const ref = node.$ref;
   if (typeof ref === 'string' && !(ref.startsWith('#') && site.fileRoot === undefined) && !hasScheme(ref)) {
-    return inline(node, ref, site, ctx, state, basePath);
+    return inline(node, ref, site, ctx, state);
   }
-  return expandChildren(node, site, ctx, state, basePath);
+  return expandChildren(node, site, ctx, state);
 }
 
-function expandChildren(
-  node: JsonObject,
-  site: Site,
-  ctx: RefContext,
-  state: State,
-  basePath: Path,
-): JsonObject {
+function expandChildren(node: JsonObject, site: Site, ctx: RefContext, state: State): JsonObject {
   const copy: JsonObject = {};
   for (const [key, value] of Object.entries(node)) {
     const cloned = holdsSchemas(key)
@@ -136,29 +157,33 @@ function expandChildren(
       docPath: [...site.docPath, ...slot.path],
       outPath: [...site.outPath, ...slot.path],
     };
-    setAt(copy, slot.path, expand(slot.schema, child, ctx, state, basePath));
+    setAt(copy, slot.path, expand(slot.schema, child, ctx, state));
   }
   return copy;
 }
 
-function inline(
-  node: JsonObject,
-  ref: string,
-  site: Site,
-  ctx: RefContext,
-  state: State,
-  basePath: Path,
-): JsonValue {
+/** One `$ref` being inlined: how messages may name it. */
+interface RefUse {
+  ref: string;
+  /** `"./schemas/x.json"`, or `(sensitive)`. */
+  shown: string;
+  secret: boolean;
+  /** How messages name a file: its display name, or nothing when secret. */
+  fileName(absolute: string): string;
+}
+
+function inline(node: JsonObject, ref: string, site: Site, ctx: RefContext, state: State): JsonValue {
+  const secret =
+    site.secretRef !== undefined ||
+    (site.fileRoot === undefined && state.origin.isSensitive([...site.docPath, '$ref']));
+  const use: RefUse = {
+    ref,
+    shown: secret ? `$ref ${SENSITIVE}` : `$ref ${quote(ref)}`,
+    secret,
+    fileName: (absolute) => (secret ? 'the file' : ctx.displayFile(absolute)),
+  };
   const fail = (code: string, message: string, hint?: string): JsonValue => {
-    state.diagnostics.push({
-      code,
-      severity: 'error',
-      message,
-      file: ctx.displayFile(site.absFile),
-      ...site.locator.at([...site.docPath, '$ref'], 'value'),
-      path: toPointer([...basePath, ...site.outPath, '$ref']),
-      ...(hint ? { hint } : {}),
-    });
+    report(state, site, ctx, { code, message, ...(hint ? { hint } : {}) });
     return node;
   };
   if (++state.expansions > MAX_EXPANSIONS) {
@@ -166,86 +191,173 @@ function inline(
       ? fail(Code.refLimit, `the schema inlines more than ${MAX_EXPANSIONS} $refs; titan stops bundling here`)
       : node;
   }
-  const hash = ref.indexOf('#');
-  const filePart = hash < 0 ? ref : ref.slice(0, hash);
-  const fragment = hash < 0 ? '' : ref.slice(hash + 1);
-  if (fragment !== '' && !fragment.startsWith('/')) {
-    return fail(
-      Code.refUnsupported,
-      `$ref ${quote(ref)} uses an anchor; titan bundles file references with JSON pointers only`,
-      'write it as file.json#/$defs/name',
-    );
-  }
-  let target: string;
-  try {
-    target =
-      filePart === '' ? site.absFile : path.resolve(path.dirname(site.absFile), decodeURIComponent(filePart));
-  } catch {
-    return fail(Code.refInvalid, `$ref ${quote(ref)} is not a valid relative reference`);
-  }
-  const relative = path.relative(ctx.workspaceRoot, target);
-  if (relative.startsWith('..') || path.isAbsolute(relative)) {
-    return fail(
-      Code.refOutsideWorkspace,
-      `$ref ${quote(ref)} points outside the workspace ${ctx.displayFile(ctx.workspaceRoot)} (${ctx.displayFile(target)})`,
-      'keep schemas inside the workspace, versioned with the manifests; if the workspace is a folder above, name it with --workspace',
-    );
-  }
-  const key = `${target}#${fragment}`;
+  const target = resolveTarget(ref, site, ctx, state, use);
+  if ('code' in target) return fail(target.code, target.message, target.hint);
+  const { absolute, fragment } = target;
+  const key = `${absolute}#${fragment}`;
   if (site.chain.includes(key)) {
-    const cycle = [...site.chain.slice(site.chain.indexOf(key)), key]
-      .map((k) => displayRef(k, ctx))
-      .join(' → ');
+    const cycle = secret
+      ? 'through a $ref whose value is (sensitive)'
+      : [...site.chain.slice(site.chain.indexOf(key)), key].map((k) => displayRef(k, ctx)).join(' → ');
     return fail(
       Code.refCycle,
       `$ref cycle: ${cycle}`,
       'a bundled schema cannot refer to itself; keep recursive schemas inline in the manifest',
     );
   }
-  state.files.add(target);
-  const file = readRefFile(target, ctx);
-  if (!file.ok) return fail(file.code, `$ref ${quote(ref)}: ${file.message}`);
-  const fragmentPath = parsePointer(fragment);
-  const resolved = resolvePointer(file.value, fragmentPath);
-  if (resolved === undefined) {
+  state.files.add(absolute);
+  const file = readRefFile(absolute, ctx);
+  if (file.kind === 'unusable')
+    return fail(
+      file.code,
+      `${use.shown}: ${file.reason}${secret ? '' : ` (${use.fileName(absolute)})`}`,
+      refHint(file.code),
+    );
+  if (file.kind === 'broken') {
+    if (secret) return fail(Code.refInvalid, `${use.shown}: the file is not a valid schema file`);
+    for (const problem of file.problems) state.diagnostics.push(problem);
+    return node;
+  }
+  const resolved = resolvePointer(file.value, parsePointer(fragment));
+  if (resolved === undefined)
     return fail(
       Code.refPointer,
-      `$ref ${quote(ref)}: ${ctx.displayFile(target)} has nothing at #${fragment}`,
+      `${use.shown}: ${use.fileName(absolute)} has nothing at #${secret ? '…' : fragment}`,
     );
+  if (!isJsonObject(resolved.value) && typeof resolved.value !== 'boolean')
+    return fail(Code.refInvalid, `${use.shown} does not point at a JSON Schema (an object)`);
+  return merge(node, resolved, { absolute, key, file, secret }, site, ctx, state);
+}
+
+/** The file and pointer a `$ref` names, or why it cannot be followed. */
+function resolveTarget(
+  ref: string,
+  site: Site,
+  ctx: RefContext,
+  state: State,
+  use: RefUse,
+): { absolute: string; fragment: string } | { code: string; message: string; hint?: string } {
+  const hash = ref.indexOf('#');
+  const filePart = hash < 0 ? ref : ref.slice(0, hash);
+  const fragment = hash < 0 ? '' : ref.slice(hash + 1);
+  if (fragment !== '' && !fragment.startsWith('/')) {
+    return {
+      code: Code.refUnsupported,
+      message: `${use.shown} uses an anchor; titan bundles file references with JSON pointers only`,
+      hint: 'write it as file.json#/$defs/name',
+    };
   }
-  if (!isJsonObject(resolved.value) && typeof resolved.value !== 'boolean') {
-    return fail(Code.refInvalid, `$ref ${quote(ref)} does not point at a JSON Schema (an object)`);
+  let absolute: string;
+  try {
+    absolute =
+      filePart === '' ? site.absFile : path.resolve(path.dirname(site.absFile), decodeURIComponent(filePart));
+  } catch {
+    return { code: Code.refInvalid, message: `${use.shown} is not a valid relative reference` };
   }
+  if (absolute === state.origin.absFile) {
+    return {
+      code: Code.refManifest,
+      message: `${use.shown} points at this manifest file itself; a $ref names a schema file`,
+      hint: 'move the schema to its own file (e.g. schemas/product.json) and refer to that, or use "#/$defs/name" inside this schema',
+    };
+  }
+  if (!isInside(ctx.boundary.root, absolute)) return outside(ctx, absolute, use);
+  return { absolute, fragment };
+}
+
+function outside(
+  ctx: RefContext,
+  absolute: string,
+  use: RefUse,
+): { code: string; message: string; hint: string } {
+  const target = use.secret ? '' : ` (${ctx.displayFile(absolute)})`;
+  return ctx.boundary.kind === 'repository'
+    ? {
+        code: Code.refOutsideWorkspace,
+        message: `${use.shown} points outside the git repository ${ctx.displayFile(ctx.boundary.root)}${target}`,
+        hint: 'titan bundles only files versioned with the manifests: copy the schema into the repository',
+      }
+    : {
+        code: Code.refOutsideWorkspace,
+        message: `${use.shown} points outside the workspace ${ctx.displayFile(ctx.boundary.root)}${target}, and no git repository encloses it`,
+        hint: 'keep schemas inside the workspace, name a folder above with --workspace, or put the workspace in a git repository',
+      };
+}
+
+const isInside = (root: string, absolute: string): boolean => {
+  const relative = path.relative(root, absolute);
+  return !relative.startsWith('..') && !path.isAbsolute(relative);
+};
+
+/** Places the referenced content where the `$ref` was, keeping the `$ref`'s sibling keywords. */
+function merge(
+  node: JsonObject,
+  resolved: { value: JsonValue; path: PathSegment[] },
+  target: { absolute: string; key: string; file: { value: JsonValue; locator: Locator }; secret: boolean },
+  site: Site,
+  ctx: RefContext,
+  state: State,
+): JsonValue {
   const content = isJsonObject(resolved.value) ? withoutBundleMetadata(resolved.value) : resolved.value;
   const siblings = Object.fromEntries(Object.entries(node).filter(([k]) => k !== '$ref')) as JsonObject;
-  const merge =
+  const mode =
     isJsonObject(content) && Object.keys(siblings).every((k) => !(k in content))
       ? 'merge'
       : Object.keys(siblings).length === 0
         ? 'replace'
         : 'allOf';
   const priorAllOf = Array.isArray(siblings.allOf) ? siblings.allOf.length : 0;
-  const landing: PathSegment[] = merge === 'allOf' ? [...site.outPath, 'allOf', priorAllOf] : site.outPath;
+  const landing: PathSegment[] = mode === 'allOf' ? [...site.outPath, 'allOf', priorAllOf] : site.outPath;
   const inner: Site = {
-    absFile: target,
-    locator: file.locator,
+    absFile: target.absolute,
+    locator: target.file.locator,
     docPath: resolved.path,
     outPath: landing,
-    fileRoot: file.value,
-    chain: [...site.chain, key],
+    fileRoot: target.file.value,
+    chain: [...site.chain, target.key],
+    ...(target.secret
+      ? { secretRef: site.secretRef ?? { docPath: site.docPath, outPath: site.outPath } }
+      : {}),
   };
-  state.regions.push({
-    at: landing,
-    file: ctx.displayFile(target),
-    filePath: resolved.path,
-    locator: file.locator,
-  });
-  const expanded = expand(content, inner, ctx, state, basePath);
-  const rest = expandChildren(siblings, site, ctx, state, basePath);
-  if (merge === 'replace') return expanded;
-  if (merge === 'merge') return { ...(expanded as JsonObject), ...rest };
+  if (!target.secret)
+    state.regions.push({
+      at: landing,
+      file: ctx.displayFile(target.absolute),
+      filePath: resolved.path,
+      locator: target.file.locator,
+    });
+  const expanded = expand(content, inner, ctx, state);
+  const rest = expandChildren(siblings, site, ctx, state);
+  if (mode === 'replace') return expanded;
+  if (mode === 'merge') return { ...(expanded as JsonObject), ...rest };
   return { ...rest, allOf: [...(Array.isArray(rest.allOf) ? rest.allOf : []), expanded] };
 }
+
+/** A diagnostic at the current `$ref` (or, past a secret `$ref`, at that one in the manifest). */
+function report(
+  state: State,
+  site: Site,
+  ctx: RefContext,
+  finding: { code: string; message: string; hint?: string },
+): void {
+  const at = site.secretRef ?? site;
+  const locator = site.secretRef ? state.origin.locator : site.locator;
+  const file = site.secretRef ? state.origin.absFile : site.absFile;
+  state.diagnostics.push({
+    code: finding.code,
+    severity: 'error',
+    message: finding.message,
+    file: ctx.displayFile(file),
+    ...locator.at([...at.docPath, '$ref'], 'value'),
+    path: toPointer([...state.basePath, ...at.outPath, '$ref']),
+    ...(finding.hint ? { hint: finding.hint } : {}),
+  });
+}
+
+const refHint = (code: string): string | undefined =>
+  code === Code.refManifest
+    ? 'move the shared schema to its own file (e.g. schemas/product.json) and refer to it from each manifest'
+    : undefined;
 
 /** `$schema` (when it is draft 2020-12) and `$id` of a referenced file describe the file, not the bundled subschema. */
 function withoutBundleMetadata(schema: JsonObject): JsonObject {
@@ -269,7 +381,7 @@ const REASONS: Record<Exclude<RefRead, { ok: true }>['reason'], string> = {
   'not-a-file': 'not a file',
   'too-large': 'the file is too large',
   unreadable: 'the file cannot be read',
-  'outside-workspace': 'the file resolves (through a link) outside the workspace',
+  outside: 'the file resolves (through a link) outside the repository',
 };
 
 function parseRefFile(target: string, ctx: RefContext): RefFile {
@@ -277,33 +389,43 @@ function parseRefFile(target: string, ctx: RefContext): RefFile {
   const read = ctx.read(target);
   if (!read.ok) {
     return {
-      ok: false,
+      kind: 'unusable',
       code:
         read.reason === 'not-found'
           ? Code.refNotFound
-          : read.reason === 'outside-workspace'
+          : read.reason === 'outside'
             ? Code.refOutsideWorkspace
             : Code.refInvalid,
-      message: `${REASONS[read.reason]} (${display})${read.detail ? `: ${read.detail}` : ''}`,
+      reason: `${REASONS[read.reason]}${read.detail ? `: ${read.detail}` : ''}`,
     };
   }
   const parsed = parseYamlDocuments(read.text, display, ctx.limits);
-  const error = parsed.diagnostics.find((d) => d.severity === 'error');
-  if (error)
-    return {
-      ok: false,
-      code: Code.refInvalid,
-      message: `${display}:${error.line ?? 1}:${error.column ?? 1}: ${error.message}`,
-    };
   const documents = parsed.documents.filter((d) => !d.empty);
-  if (documents.length !== 1 || documents[0]?.value === undefined) {
+  if (documents.some((d) => d.manifestShaped)) {
     return {
-      ok: false,
-      code: Code.refInvalid,
-      message: `${display} holds ${documents.length} documents; a referenced schema holds exactly one`,
+      kind: 'unusable',
+      code: Code.refManifest,
+      reason: 'the file is a titan manifest (it has apiVersion, kind, metadata or spec), not a schema',
     };
   }
-  return { ok: true, value: documents[0].value, locator: documents[0].locator };
+  const errors = parsed.diagnostics.filter((d) => d.severity === 'error');
+  if (errors.length > 0) return { kind: 'broken', problems: errors };
+  const [only, second] = documents;
+  if (only?.value === undefined || second !== undefined) {
+    return {
+      kind: 'broken',
+      problems: [
+        {
+          code: Code.refInvalid,
+          severity: 'error',
+          message: `the file holds ${documents.length} YAML documents; a referenced schema holds exactly one`,
+          file: display,
+          ...(second?.locator.start ?? { line: 1, column: 1 }),
+        },
+      ],
+    };
+  }
+  return { kind: 'schema', value: only.value, locator: only.locator };
 }
 
 function resolvePointer(

@@ -261,10 +261,7 @@ function checkUrls(ctx: RuleContext, report: Report): void {
     const sensitive = ctx.isSensitive(at);
     const parsed = parseHttpUrl(url);
     if (!parsed) {
-      const withScheme =
-        !sensitive && !/^[a-z][a-z0-9+.-]*:/i.test(url) && parseHttpUrl(`https://${url}`)
-          ? `https://${url}`
-          : undefined;
+      const withScheme = sensitive ? undefined : repairedUrl(url);
       report(
         Code.urlInvalid,
         `${displayPath(at)} is not an absolute http(s) URL (got ${describeValue(url, sensitive)})`,
@@ -288,9 +285,20 @@ function checkUrls(ctx: RuleContext, report: Report): void {
   });
 }
 
-/** The normalised form of an absolute http(s) URL with a host, or undefined. */
+/** What the user probably meant: `shop.example/a` or `https:shop.example/a` → `https://shop.example/a`. */
+function repairedUrl(url: string): string | undefined {
+  const bare = /^https?:[\\/]*/i.test(url) ? url.replace(/^(https?):[\\/]*/i, '$1://') : undefined;
+  const candidate = bare ?? (/^[a-z][a-z0-9+.-]*:/i.test(url) ? undefined : `https://${url}`);
+  return candidate !== undefined && parseHttpUrl(candidate) ? candidate : undefined;
+}
+
+/**
+ * The normalised form of an absolute http(s) URL with a host, or undefined. The WHATWG parser forgives
+ * `https:host/a`, `https:/host` and `https:\\host`; the Task Service and people reading the manifest might not,
+ * so the scheme must be followed by `//` as written, and no backslash may stand in for a slash.
+ */
 function parseHttpUrl(text: string): string | undefined {
-  if (/\s/.test(text)) return undefined;
+  if (/\s|\\/.test(text) || !/^https?:\/\//i.test(text)) return undefined;
   try {
     const url = new URL(text);
     return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== ''

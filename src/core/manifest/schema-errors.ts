@@ -105,19 +105,30 @@ const enumAdmits = (error: SchemaError, valueType: string): boolean =>
 const typesOf = (type: unknown): string[] =>
   Array.isArray(type) ? type.map(String) : typeof type === 'string' ? type.split(',') : [];
 
+type Make = (
+  code: string,
+  message: string,
+  at?: Path,
+  mode?: 'key' | 'value',
+  hint?: string,
+  subject?: Path,
+) => Diagnostic;
+
+/** One failing keyword, with what every wording of it needs. */
+interface Finding {
+  error: SchemaError;
+  ctx: SchemaErrorContext;
+  /** Path of the failing value, from the validated value. */
+  path: PathSegment[];
+  value: unknown;
+  /** How messages name the value (`spec.urls[0]`). */
+  name: string;
+  make: Make;
+}
+
 function toDiagnostic(error: SchemaError, ctx: SchemaErrorContext): Diagnostic | undefined {
   const path = pathFromPointer(ctx.root, error.instancePath);
-  const value = valueAt(ctx.root, path);
-  const shown = (p: Path, v: unknown): string => describeValue(v, ctx.isSensitive(p));
-  const name = displayPath([...ctx.basePath, ...path]);
-  const make = (
-    code: string,
-    message: string,
-    at: Path = path,
-    mode: 'key' | 'value' = 'value',
-    hint?: string,
-    subject: Path = at,
-  ): Diagnostic => ({
+  const make: Make = (code, message, at = path, mode = 'value', hint, subject = at) => ({
     code: ctx.code ?? code,
     severity: 'error',
     message,
@@ -125,103 +136,106 @@ function toDiagnostic(error: SchemaError, ctx: SchemaErrorContext): Diagnostic |
     path: toPointer([...ctx.basePath, ...subject]),
     ...(hint ? { hint } : {}),
   });
-
-  switch (error.keyword) {
-    case 'required': {
-      const missing = String(error.params.missingProperty);
-      const owner = path.length + ctx.basePath.length === 0 ? 'the document' : name;
-      return make(
-        Code.schemaRequired,
-        `${owner} is missing required field ${quote(missing)}`,
-        path,
-        'key',
-        undefined,
-        [...path, missing],
-      );
-    }
-    case 'additionalProperties': {
-      const field = String(error.params.additionalProperty);
-      const allowed = allowedProperties(error.parentSchema);
-      const where = path.length + ctx.basePath.length === 0 ? 'the document' : name;
-      const hint = misplacedHint(field, [...ctx.basePath, ...path]) ?? didYouMean(field, allowed);
-      return make(
-        Code.schemaUnknownField,
-        `unknown field ${quote(field)} in ${where}`,
-        [...path, field],
-        'key',
-        hint ?? (allowed.length > 0 ? `known fields: ${allowed.join(', ')}` : undefined),
-      );
-    }
-    case 'type': {
-      const expected = typesOf(error.params.type);
-      const got = jsonType(value);
-      const gotText = got === 'array' || got === 'object' ? typeName(got) : shown(path, value);
-      return make(
-        Code.schemaType,
-        `${name} must be ${expected.length === 1 && expected[0] === 'boolean' ? 'true or false' : joinOr(expected.map(typeName))} (got ${gotText})`,
-        path,
-        'value',
-        path[path.length - 1] === 'items' && Array.isArray(value) && expected.includes('object')
-          ? 'draft 2020-12 writes a tuple as prefixItems: [...]; items is one schema for every item'
-          : typeHint(expected, value, ctx.isSensitive(path)),
-      );
-    }
-    case 'enum':
-    case 'const': {
-      const allowed =
-        (error.keyword === 'const'
-          ? [error.params.allowedValue]
-          : (error.params.allowedValues as unknown[])) ?? [];
-      return enumDiagnostic(allowed, value, path, name, make, ctx);
-    }
-    case 'pattern':
-      return patternDiagnostic(String(error.params.pattern), value, path, name, make, ctx);
-    case 'propertyNames': {
-      const label = String(error.params.propertyName);
-      return make(
-        Code.schemaPattern,
-        `label key ${quote(label)} in ${name} is not valid: use ${LABEL_RULE}`,
-        [...path, label],
-        'key',
-      );
-    }
-    case 'minItems':
-    case 'minLength': {
-      const limit = Number(error.params.limit);
-      const unit = error.keyword === 'minItems' ? 'items' : 'characters';
-      return limit <= 1
-        ? make(Code.schemaEmpty, `${name} must not be empty`)
-        : make(Code.schemaInvalid, `${name} must have at least ${limit} ${unit}`);
-    }
-    case 'uniqueItems': {
-      const i = Number(error.params.i);
-      const j = Number(error.params.j);
-      const [first, second] = i < j ? [i, j] : [j, i];
-      return make(
-        Code.schemaDuplicateItem,
-        `${displayPath([...ctx.basePath, ...path, second])} repeats ${displayPath([...ctx.basePath, ...path, first])}`,
-        [...path, second],
-        'value',
-        'remove the duplicate',
-      );
-    }
-    case 'false schema':
-      return make(Code.schemaUnknownField, `${name} is not allowed here`, path, 'key');
-    default:
-      return make(Code.schemaInvalid, `${name} ${humanize(error.message ?? 'is invalid')}`);
-  }
+  const finding: Finding = {
+    error,
+    ctx,
+    path,
+    value: valueAt(ctx.root, path),
+    name: displayPath([...ctx.basePath, ...path]),
+    make,
+  };
+  const wording = WORDINGS[error.keyword];
+  return wording
+    ? wording(finding)
+    : make(Code.schemaInvalid, `${finding.name} ${humanize(error.message ?? 'is invalid')}`);
 }
 
-type Make = (code: string, message: string, at?: Path, mode?: 'key' | 'value', hint?: string) => Diagnostic;
+/** The owner named in messages about the value's fields. */
+const ownerName = ({ path, ctx, name }: Finding): string =>
+  path.length + ctx.basePath.length === 0 ? 'the document' : name;
 
-function enumDiagnostic(
-  allowed: readonly unknown[],
-  value: unknown,
-  path: PathSegment[],
-  name: string,
-  make: Make,
-  ctx: SchemaErrorContext,
-): Diagnostic {
+const WORDINGS: Readonly<Record<string, (finding: Finding) => Diagnostic>> = {
+  required: (f) => {
+    const missing = String(f.error.params.missingProperty);
+    return f.make(
+      Code.schemaRequired,
+      `${ownerName(f)} is missing required field ${quote(missing)}`,
+      f.path,
+      'key',
+      undefined,
+      [...f.path, missing],
+    );
+  },
+  additionalProperties: (f) => {
+    const field = String(f.error.params.additionalProperty);
+    const allowed = allowedProperties(f.error.parentSchema);
+    const hint = misplacedHint(field, [...f.ctx.basePath, ...f.path]) ?? didYouMean(field, allowed);
+    return f.make(
+      Code.schemaUnknownField,
+      `unknown field ${quote(field)} in ${ownerName(f)}`,
+      [...f.path, field],
+      'key',
+      hint ?? (allowed.length > 0 ? `known fields: ${allowed.join(', ')}` : undefined),
+    );
+  },
+  type: typeDiagnostic,
+  enum: (f) => enumDiagnostic((f.error.params.allowedValues as unknown[] | undefined) ?? [], f),
+  const: (f) => enumDiagnostic([f.error.params.allowedValue], f),
+  pattern: (f) => patternDiagnostic(String(f.error.params.pattern), f),
+  propertyNames: (f) => {
+    const label = String(f.error.params.propertyName);
+    return f.make(
+      Code.schemaPattern,
+      `label key ${quote(label)} in ${f.name} is not valid: use ${LABEL_RULE}`,
+      [...f.path, label],
+      'key',
+    );
+  },
+  minItems: minimumDiagnostic,
+  minLength: minimumDiagnostic,
+  uniqueItems: (f) => {
+    const i = Number(f.error.params.i);
+    const j = Number(f.error.params.j);
+    const [first, second] = i < j ? [i, j] : [j, i];
+    const at = (index: number): string => displayPath([...f.ctx.basePath, ...f.path, index]);
+    return f.make(
+      Code.schemaDuplicateItem,
+      `${at(second)} repeats ${at(first)}`,
+      [...f.path, second],
+      'value',
+      'remove the duplicate',
+    );
+  },
+  'false schema': (f) => f.make(Code.schemaUnknownField, `${f.name} is not allowed here`, f.path, 'key'),
+};
+
+function typeDiagnostic(f: Finding): Diagnostic {
+  const expected = typesOf(f.error.params.type);
+  const got = jsonType(f.value);
+  const sensitive = f.ctx.isSensitive(f.path);
+  const gotText = got === 'array' || got === 'object' ? typeName(got) : describeValue(f.value, sensitive);
+  const wanted =
+    expected.length === 1 && expected[0] === 'boolean' ? 'true or false' : joinOr(expected.map(typeName));
+  return f.make(
+    Code.schemaType,
+    `${f.name} must be ${wanted} (got ${gotText})`,
+    f.path,
+    'value',
+    f.path[f.path.length - 1] === 'items' && Array.isArray(f.value) && expected.includes('object')
+      ? 'draft 2020-12 writes a tuple as prefixItems: [...]; items is one schema for every item'
+      : typeHint(expected, f.value, sensitive),
+  );
+}
+
+function minimumDiagnostic(f: Finding): Diagnostic {
+  const limit = Number(f.error.params.limit);
+  const unit = f.error.keyword === 'minItems' ? 'items' : 'characters';
+  return limit <= 1
+    ? f.make(Code.schemaEmpty, `${f.name} must not be empty`)
+    : f.make(Code.schemaInvalid, `${f.name} must have at least ${limit} ${unit}`);
+}
+
+function enumDiagnostic(allowed: readonly unknown[], { value, path, name, make, ctx }: Finding): Diagnostic {
   const sensitive = ctx.isSensitive(path);
   const got = describeValue(value, sensitive);
   const strings = allowed.map((v) => (typeof v === 'string' ? v : JSON.stringify(v)));
@@ -245,14 +259,7 @@ function enumDiagnostic(
   return make(Code.schemaEnum, `${name} must be ${list} (got ${got})`, path, 'value', guess);
 }
 
-function patternDiagnostic(
-  pattern: string,
-  value: unknown,
-  path: PathSegment[],
-  name: string,
-  make: Make,
-  ctx: SchemaErrorContext,
-): Diagnostic {
+function patternDiagnostic(pattern: string, { value, path, name, make, ctx }: Finding): Diagnostic {
   const got = describeValue(value, ctx.isSensitive(path));
   if (pattern === KEY_PATTERN) {
     const slug = typeof value === 'string' ? slugify(value) : '';

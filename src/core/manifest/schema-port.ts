@@ -19,8 +19,11 @@ export interface SchemaError {
 
 /** What compiling a user's JSON Schema produced. */
 export interface CompileOutcome {
-  /** The error that stopped compilation, if any. */
-  error?: { message: string; missingRef?: string };
+  /**
+   * The error that stopped compilation, if any; `overflow` when compiling recursed without end (a subschema that
+   * is only a `$ref` to itself).
+   */
+  error?: { message: string; missingRef?: string; overflow?: boolean };
   /** Strict-mode findings logged while compiling (ajv's "strict mode: …" lines). */
   warnings: string[];
 }

@@ -135,7 +135,7 @@ export function unclosedQuote(text: string, start: number, end: number): number 
   let found: number | undefined;
   walkFlow(text, start, end, {
     onQuote(offset, close) {
-      if (close < end) return false;
+      if (close < end && close < text.length) return false;
       found = offset;
       return true;
     },

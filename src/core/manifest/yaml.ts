@@ -133,12 +133,11 @@ export function parseYamlDocuments(
   return { documents, diagnostics };
 }
 
+/** A mapping with a manifest key, or a list starting with one (a manifest written as a list item by mistake). */
 function isManifestShaped(doc: Document.Parsed): boolean {
   const contents = doc.contents;
-  return (
-    isMap(contents) &&
-    contents.items.some((pair) => isScalar(pair.key) && MANIFEST_KEYS.has(String(pair.key.value)))
-  );
+  const top = isSeq(contents) ? contents.items[0] : contents;
+  return isMap(top) && top.items.some((pair) => isScalar(pair.key) && MANIFEST_KEYS.has(String(pair.key.value)));
 }
 
 function scanDiagnostic(problem: ScanProblem, text: string, file: string, limits: ParseLimits): Diagnostic {

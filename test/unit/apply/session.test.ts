@@ -4,11 +4,16 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ApplySession, recoverWorkspace, type SessionDeps } from '../../../src/app/apply-session.js';
-import { RefusedError } from '../../../src/core/errors.js';
+import { InterruptedError, RefusedError } from '../../../src/core/errors.js';
 import type { LockEntry } from '../../../src/core/lock/model.js';
+import type { TaskSpec } from '../../../src/core/model.js';
+import { appliedDigest } from '../../../src/core/plan/normalize.js';
+import { createBodyFromSpec } from '../../../src/core/task-body.js';
+import { createClient } from '../../../src/io/api/client.js';
 import { readJournal } from '../../../src/io/journal.js';
 import { readLockfile, writeLockfile } from '../../../src/io/lockfile.js';
 import { resolveWorkspace } from '../../../src/io/workspace.js';
+import { startEmulator } from '../../helpers/emulator.js';
 
 const ORIGIN = 'https://api.example.com';
 const entry = (id: string): LockEntry => ({
@@ -25,17 +30,24 @@ async function setup(compactEvery = { records: 1000, ms: 1_000_000 }) {
   await mkdir(workspace.stateDir, { recursive: true });
   const warnings: string[] = [];
   let ids = 0;
+  const clock = { now: Date.parse('2025-01-01T00:00:00Z') };
   const deps: SessionDeps = {
     workspace,
     origin: ORIGIN,
-    now: () => new Date('2025-01-01T00:00:00Z'),
+    now: () => new Date(clock.now),
     newId: () => `00000000-0000-4000-8000-00000000000${ids++}`,
     warn: (message) => warnings.push(message),
+    sleep: async (ms) => {
+      clock.now += ms;
+    },
     compactEvery,
   };
   const journalFile = path.join(workspace.stateDir, 'journal.ndjson');
-  return { deps, workspace, warnings, journalFile };
+  return { deps, workspace, warnings, journalFile, clock };
 }
+
+const writeJournal = (file: string, lines: object[]) =>
+  writeFile(file, `${lines.map((l) => JSON.stringify(l)).join('\n')}\n`);
 
 describe('ApplySession', () => {
   it('records intents before outcomes, writes the lock at the end and removes the journal', async () => {
@@ -73,6 +85,25 @@ describe('ApplySession', () => {
     const result = await session.finish();
     expect(result.unsettled).toBe(1);
     expect(existsSync(journalFile)).toBe(true); // the next run settles the open delete
+  });
+
+  it('reports titan.lock as changed when compactions during the run already wrote it', async () => {
+    const { deps, workspace } = await setup({ records: 1, ms: 1_000_000 });
+    const session = await ApplySession.open(deps, null, 'run-1');
+    await session.record({ set: { a: entry('t1') } });
+    expect(await readLockfile(workspace.lockfilePath)).toMatchObject({ serial: 1 }); // written mid-run
+    expect(await session.finish()).toMatchObject({ changed: true, lock: { serial: 1 } });
+  });
+
+  it('stamps each intent with its time and the window in which its create may still land', async () => {
+    const { deps, journalFile } = await setup();
+    const session = await ApplySession.open({ ...deps, createWindowMs: 12_000 }, null, 'run-1');
+    await session.intent({ op: 'create', key: 'a', entry: { digest: 'd', file: 'f', protect: false } });
+    expect((await readJournal(journalFile))?.records[1]).toMatchObject({
+      t: 'intent',
+      at: '2025-01-01T00:00:00.000Z',
+      windowMs: 12_000,
+    });
   });
 
   it('leaves titan.lock untouched (same bytes, same serial) when nothing changed', async () => {
@@ -144,5 +175,108 @@ describe('recoverWorkspace', () => {
     await expect(recoverWorkspace({ ...deps, allowForeignOrigin: false }, undefined)).rejects.toThrow(
       /elsewhere/,
     );
+  });
+});
+
+describe('recoverWorkspace and creates that may still land', () => {
+  const spec: TaskSpec = {
+    name: 'Late task',
+    execution_type: 'single',
+    urls: ['https://shop.example/late'],
+    objective: 'Extract the price',
+    output_schema: { type: 'object' },
+  };
+  const createIntent = (at: string) => ({
+    t: 'intent',
+    n: 1,
+    op: 'create',
+    key: 'late',
+    name: spec.name,
+    entry: { digest: appliedDigest(spec), file: 'tasks/late.yaml', protect: false },
+    at,
+    windowMs: 10_000,
+  });
+
+  it('waits until the window of a create sent moments before the crash has passed, then finds the task', async () => {
+    const emulator = await startEmulator({ scheduler: false });
+    try {
+      const { deps, journalFile, clock } = await setup();
+      const begin = { t: 'begin', run: 'r', at: 'x', origin: emulator.url, lineage: null, serial: 0 };
+      await writeJournal(journalFile, [begin, createIntent(new Date(clock.now - 2_000).toISOString())]);
+      const notices: string[] = [];
+      let landed: string | undefined;
+      const recovered = await recoverWorkspace(
+        {
+          ...deps,
+          origin: emulator.url,
+          allowForeignOrigin: false,
+          notice: (message) => notices.push(message),
+          sleep: async (ms) => {
+            // The service carries the create out while titan waits.
+            landed ??= String(emulator.remote.createTask(createBodyFromSpec(spec)).id);
+            clock.now += ms;
+          },
+        },
+        createClient({ origin: emulator.url, token: emulator.token }),
+      );
+      expect(notices.join('\n')).toMatch(
+        /sent 1 create\(s\) moments ago .* Waiting 8s before looking them up/,
+      );
+      expect(recovered.notes).toEqual([`create of late: found as ${landed}, recorded (not created twice)`]);
+      expect(recovered.lock?.tasks.late?.id).toBe(landed);
+    } finally {
+      await emulator.close();
+    }
+  });
+
+  it('does not wait for creates whose window has passed', async () => {
+    const emulator = await startEmulator({ scheduler: false });
+    try {
+      const { deps, journalFile, clock } = await setup();
+      const begin = { t: 'begin', run: 'r', at: 'x', origin: emulator.url, lineage: null, serial: 0 };
+      await writeJournal(journalFile, [begin, createIntent(new Date(clock.now - 60_000).toISOString())]);
+      let slept = 0;
+      const recovered = await recoverWorkspace(
+        {
+          ...deps,
+          origin: emulator.url,
+          allowForeignOrigin: false,
+          sleep: async () => {
+            slept++;
+          },
+        },
+        createClient({ origin: emulator.url, token: emulator.token }),
+      );
+      expect(slept).toBe(0);
+      expect(recovered.notes).toEqual(['create of late: not on the service, so it did not happen']);
+    } finally {
+      await emulator.close();
+    }
+  });
+
+  it('Ctrl-C during the wait stops with the signal (exit 130) and keeps the journal for the next run', async () => {
+    const { deps, journalFile, clock } = await setup();
+    const begin = { t: 'begin', run: 'r', at: 'x', origin: ORIGIN, lineage: null, serial: 0 };
+    await writeJournal(journalFile, [begin, createIntent(new Date(clock.now).toISOString())]);
+    const stop = new AbortController();
+    const never = createClient({
+      origin: ORIGIN,
+      token: 'unused',
+      fetch: () => Promise.reject(new Error('no request expected')),
+    });
+    const error = await recoverWorkspace(
+      {
+        ...deps,
+        allowForeignOrigin: false,
+        stop: stop.signal,
+        sleep: async () => {
+          stop.abort(new InterruptedError('Interrupted by SIGINT.'));
+        },
+      },
+      never,
+    ).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InterruptedError);
+    expect((error as InterruptedError).exitCode).toBe(130);
+    expect(existsSync(journalFile)).toBe(true);
   });
 });

@@ -1,6 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseJournal, replayJournal, type JournalRecord } from '../../../src/core/lock/journal.js';
+import {
+  createsSettleAt,
+  parseJournal,
+  replayJournal,
+  summarizePending,
+  type IntentRecord,
+  type JournalRecord,
+} from '../../../src/core/lock/journal.js';
 import type { LockEntry, Lockfile } from '../../../src/core/lock/model.js';
 import { emptyLock, renderLockfile, setEntry } from '../../../src/core/lock/ops.js';
 import { settlePendingIntents } from '../../../src/core/lock/settle.js';
@@ -84,6 +91,57 @@ describe('replayJournal', () => {
   it('drops a torn last line', () => {
     const text = `${JSON.stringify({ t: 'lock', remove: ['a'] })}\n{"t":"intent","n":`;
     expect(parseJournal(text)).toEqual({ records: [{ t: 'lock', remove: ['a'] }], skipped: 1 });
+  });
+});
+
+describe('pending journal arithmetic', () => {
+  const create = (n: number, at: string, windowMs: number): IntentRecord => ({
+    t: 'intent',
+    n,
+    op: 'create',
+    key: `k${n}`,
+    entry: { digest: 'd', file: 'f', protect: false },
+    at,
+    windowMs,
+  });
+
+  it('counts unsettled writes and outcomes titan.lock does not show yet', () => {
+    expect(
+      summarizePending([
+        { t: 'begin', run: 'r', at: 'now', origin: 'o', lineage: null, serial: 0 },
+        create(1, 'x', 0),
+        create(2, 'x', 0),
+        { t: 'done', n: 1, set: { k1: entry('t1') } },
+        { t: 'intent', n: 3, op: 'delete', key: 'z', id: 't9' },
+        { t: 'failed', n: 3, reason: 'refused' },
+        { t: 'lock', remove: ['y'] },
+      ]),
+    ).toEqual({ unsettled: 1, unrecorded: 2 });
+  });
+
+  it('says when every pending create has landed or never will: the latest window, capped, never in the past', () => {
+    const now = Date.parse('2025-01-01T00:01:00Z');
+    expect(createsSettleAt([create(1, '2025-01-01T00:00:50Z', 35_000)], now)).toBe(now + 25_000);
+    expect(
+      createsSettleAt(
+        [create(1, '2025-01-01T00:00:50Z', 35_000), create(2, '2025-01-01T00:00:59Z', 35_000)],
+        now,
+      ),
+    ).toBe(now + 34_000);
+    expect(createsSettleAt([create(1, '2025-01-01T00:00:00Z', 35_000)], now)).toBeUndefined();
+    // A clock set back after the crash counts from now; a window from a damaged line cannot exceed 10 minutes.
+    expect(createsSettleAt([create(1, '2025-01-01T01:00:00Z', 5_000)], now)).toBe(now + 5_000);
+    expect(createsSettleAt([create(1, '2025-01-01T00:01:00Z', 9e9)], now)).toBe(now + 600_000);
+    // Updates and deletes are safe to repeat, and intents of older titans carry no time: no wait for them.
+    expect(
+      createsSettleAt(
+        [
+          { t: 'intent', n: 1, op: 'delete', key: 'a', id: 't', at: '2025-01-01T00:01:00Z', windowMs: 5_000 },
+          { t: 'intent', n: 2, op: 'create', key: 'b' },
+        ],
+        now,
+      ),
+    ).toBeUndefined();
   });
 });
 

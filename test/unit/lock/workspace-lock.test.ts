@@ -1,20 +1,23 @@
-import { mkdtemp, readFile, writeFile, mkdir } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, utimes, writeFile, mkdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { InvalidInputError, RefusedError } from '../../../src/core/errors.js';
+import { InterruptedError, RefusedError } from '../../../src/core/errors.js';
 import {
   acquireWorkspaceLock,
   ciRunUrl,
   forceUnlock,
+  UNREADABLE_LOCK_STALE_MS,
   type LockEnvironment,
   type LockHolder,
 } from '../../../src/io/workspace-lock.js';
 
+const START = Date.parse('2025-01-01T00:00:00Z');
+
 function environment(overrides: Partial<LockEnvironment> = {}): LockEnvironment & { warnings: string[] } {
   const warnings: string[] = [];
-  let clock = Date.parse('2025-01-01T00:00:00Z');
+  let clock = START;
   return {
     user: 'ana',
     host: 'build-1',
@@ -132,9 +135,78 @@ describe('workspace lock', () => {
   it('force-unlock removes only the named lock', async () => {
     const dir = await stateDir();
     await stageHolder(dir, {});
-    await expect(forceUnlock(dir, 'other')).rejects.toThrow(InvalidInputError);
+    const wrong = await forceUnlock(dir, 'other').catch((e: unknown) => e);
+    expect(wrong).toBeInstanceOf(RefusedError); // exit 4: a lock taken since may belong to a running apply
+    expect((wrong as RefusedError).message).toContain('held by held-1, not other');
+    expect((wrong as RefusedError).hint).toContain('titan force-unlock held-1');
+    expect(existsSync(path.join(dir, 'apply.lock'))).toBe(true);
     expect((await forceUnlock(dir, 'held-1'))?.id).toBe('held-1');
     expect(await forceUnlock(dir, 'held-1')).toBeNull();
+  });
+
+  it("Ctrl-C while waiting for the lock stops at once with the signal's reason", async () => {
+    const dir = await stateDir();
+    await stageHolder(dir, { host: 'other-host' });
+    const stop = new AbortController();
+    let polls = 0;
+    const env = environment({
+      sleep: async () => {
+        polls++;
+        if (polls === 2) stop.abort(new InterruptedError('Interrupted by SIGTERM.', 'SIGTERM'));
+      },
+    });
+    const error = await acquireWorkspaceLock(
+      { stateDir: dir, command: 'apply', timeoutMs: 600_000, signal: stop.signal },
+      env,
+    ).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InterruptedError);
+    expect((error as InterruptedError).exitCode).toBe(143);
+    expect(polls).toBe(2);
+    expect(env.warnings.join('\n')).toMatch(/Waiting up to 10m00s for the workspace lock \(lock id held-1, /);
+  });
+
+  it('writes the lock whole: the file parses as soon as it exists, and no temp file is left', async () => {
+    const dir = await stateDir();
+    const lock = await acquireWorkspaceLock({ stateDir: dir, command: 'apply', timeoutMs: 0 }, environment());
+    expect(await readdir(dir)).toEqual(['apply.lock']);
+    expect(JSON.parse(await readFile(path.join(dir, 'apply.lock'), 'utf8'))).toMatchObject({
+      id: lock.holder.id,
+    });
+    await lock.release();
+  });
+
+  it('removes an unreadable (empty or torn) lock once it is old enough, with a warning', async () => {
+    const dir = await stateDir();
+    await mkdir(dir, { recursive: true });
+    const file = path.join(dir, 'apply.lock');
+    await writeFile(file, '{"id": "cut-sh');
+    const old = new Date(START - 60_000);
+    await utimes(file, old, old);
+    const env = environment();
+    const lock = await acquireWorkspaceLock({ stateDir: dir, command: 'apply', timeoutMs: 0 }, env);
+    expect(env.warnings.join('\n')).toMatch(/it is unreadable \(empty or cut short\) and 1m00s old/);
+    expect(JSON.parse(await readFile(file, 'utf8'))).toMatchObject({ id: lock.holder.id });
+    await lock.release();
+  });
+
+  it('waits for a young unreadable lock to turn stale (even with --lock-timeout 0), then takes it', async () => {
+    const dir = await stateDir();
+    await mkdir(dir, { recursive: true });
+    const file = path.join(dir, 'apply.lock');
+    await writeFile(file, '');
+    const young = new Date(START - 1_000);
+    await utimes(file, young, young);
+    let waited = 0;
+    const env = environment();
+    const sleep = env.sleep;
+    env.sleep = async (ms) => {
+      waited += ms;
+      await sleep(ms);
+    };
+    const lock = await acquireWorkspaceLock({ stateDir: dir, command: 'apply', timeoutMs: 0 }, env);
+    expect(waited).toBeGreaterThanOrEqual(UNREADABLE_LOCK_STALE_MS - 1_000);
+    expect(env.warnings[0]).toMatch(/Waiting for the unreadable workspace lock/);
+    await lock.release();
   });
 
   it('builds the CI run URL only from complete GitHub variables', () => {

@@ -1,6 +1,7 @@
 /**
  * The manifest corpus: every invalid fixture holds one defect and must be reported with its code at its exact
- * line (and nothing else); every valid fixture loads with zero diagnostics.
+ * line — the line holding the defect — and nothing else, warnings included; every valid fixture loads with zero
+ * diagnostics.
  */
 import { statSync } from 'node:fs';
 import path from 'node:path';
@@ -15,10 +16,20 @@ const schemas = createManifestSchemas();
 /** [case (file or folder under invalid/), code, file (relative to invalid/), line], one row per expected error. */
 type Expected = [code: string, file: string, line: number];
 const CASES: [string, ...Expected[]][] = [
-  ['yaml-syntax.yaml', ['TITAN_YAML_SYNTAX', 'yaml-syntax.yaml', 9]],
+  // The opening bracket of the list never closed, not the next line where the parser notices.
+  ['yaml-syntax.yaml', ['TITAN_YAML_SYNTAX', 'yaml-syntax.yaml', 8]],
   ['yaml-tab-indent.yaml', ['TITAN_YAML_SYNTAX', 'yaml-tab-indent.yaml', 5]],
-  ['yaml-bad-indent.yaml', ['TITAN_YAML_SYNTAX', 'yaml-bad-indent.yaml', 7]],
+  // The over-indented line, not the line above it.
+  ['yaml-bad-indent.yaml', ['TITAN_YAML_SYNTAX', 'yaml-bad-indent.yaml', 8]],
+  ['yaml-unclosed-quote.yaml', ['TITAN_YAML_SYNTAX', 'yaml-unclosed-quote.yaml', 12]],
+  ['cron-unquoted.yaml', ['TITAN_YAML_SYNTAX', 'cron-unquoted.yaml', 14]],
+  // Its schema file is not read as a manifest (no cascade of "missing apiVersion").
+  ['yaml-syntax-with-schema', ['TITAN_YAML_SYNTAX', 'yaml-syntax-with-schema/task.yaml', 8]],
   ['duplicate-key.yaml', ['TITAN_DUPLICATE_KEY', 'duplicate-key.yaml', 14]],
+  ['duplicate-key-json.yaml', ['TITAN_DUPLICATE_KEY', 'duplicate-key-json.yaml', 12]],
+  ['duplicate-key-null.yaml', ['TITAN_DUPLICATE_KEY', 'duplicate-key-null.yaml', 12]],
+  ['yaml-merge-key.yaml', ['TITAN_YAML_MERGE_KEY', 'yaml-merge-key.yaml', 13]],
+  ['not-a-manifest.yaml', ['TITAN_NOT_A_MANIFEST', 'not-a-manifest.yaml', 1]],
   ['alias-bomb.yaml', ['TITAN_YAML_ALIAS_LIMIT', 'alias-bomb.yaml', 10]],
   ['alias-cycle.yaml', ['TITAN_YAML_ALIAS', 'alias-cycle.yaml', 11]],
   ['alias-unknown.yaml', ['TITAN_YAML_ALIAS', 'alias-unknown.yaml', 10]],
@@ -65,6 +76,7 @@ const CASES: [string, ...Expected[]][] = [
   ['cron-six-fields.yaml', ['TITAN_CRON_INVALID', 'cron-six-fields.yaml', 14]],
   ['cron-macro.yaml', ['TITAN_CRON_INVALID', 'cron-macro.yaml', 14]],
   ['cron-never.yaml', ['TITAN_CRON_INVALID', 'cron-never.yaml', 14]],
+  ['cron-month-name.yaml', ['TITAN_CRON_INVALID', 'cron-month-name.yaml', 14]],
   ['schedule-on-single.yaml', ['TITAN_SCHEDULE_UNEXPECTED', 'schedule-on-single.yaml', 14]],
   ['schedule-missing.yaml', ['TITAN_SCHEDULE_MISSING', 'schedule-missing.yaml', 7]],
   [
@@ -78,9 +90,17 @@ const CASES: [string, ...Expected[]][] = [
     'output-schema-unknown-format.yaml',
     ['TITAN_OUTPUT_SCHEMA_INVALID', 'output-schema-unknown-format.yaml', 13],
   ],
+  ['output-schema-self-ref.yaml', ['TITAN_OUTPUT_SCHEMA_INVALID', 'output-schema-self-ref.yaml', 13]],
+  // The `required` item, not the schema.
+  [
+    'output-schema-strict-required.yaml',
+    ['TITAN_OUTPUT_SCHEMA_STRICT', 'output-schema-strict-required.yaml', 16],
+  ],
+  ['output-schema-strict-types.yaml', ['TITAN_OUTPUT_SCHEMA_STRICT', 'output-schema-strict-types.yaml', 14]],
   ['ref-file-bad-keyword', ['TITAN_OUTPUT_SCHEMA_INVALID', 'ref-file-bad-keyword/schemas/product.json', 5]],
   ['url-no-scheme.yaml', ['TITAN_URL_INVALID', 'url-no-scheme.yaml', 10]],
   ['url-ftp.yaml', ['TITAN_URL_INVALID', 'url-ftp.yaml', 8]],
+  ['url-scheme-no-slashes.yaml', ['TITAN_URL_INVALID', 'url-scheme-no-slashes.yaml', 10]],
   ['url-duplicate.yaml', ['TITAN_URL_DUPLICATE', 'url-duplicate.yaml', 11]],
   ['template-both.yaml', ['TITAN_TEMPLATE_CONFLICT', 'template-both.yaml', 15]],
   ['layout-plan-and-action.yaml', ['TITAN_TASK_LAYOUT_CONFLICT', 'layout-plan-and-action.yaml', 9]],
@@ -104,8 +124,13 @@ const CASES: [string, ...Expected[]][] = [
   ['ref-outside-workspace', ['TITAN_REF_OUTSIDE_WORKSPACE', 'ref-outside-workspace/task.yaml', 13]],
   ['ref-cycle', ['TITAN_REF_CYCLE', 'ref-cycle/schemas/b.json', 4]],
   ['ref-bad-pointer', ['TITAN_REF_POINTER', 'ref-bad-pointer/task.yaml', 13]],
-  ['ref-invalid-file', ['TITAN_REF_INVALID', 'ref-invalid-file/task.yaml', 13]],
+  // A broken schema file is reported where it is broken: at the opening brace never closed.
+  ['ref-invalid-file', ['TITAN_YAML_SYNTAX', 'ref-invalid-file/schemas/broken.json', 1]],
+  // Once, however many manifests use it.
+  ['ref-shared-broken', ['TITAN_YAML_SYNTAX', 'ref-shared-broken/schemas/product.yaml', 3]],
   ['ref-anchor', ['TITAN_REF_UNSUPPORTED', 'ref-anchor/task.yaml', 13]],
+  ['ref-self.yaml', ['TITAN_REF_MANIFEST', 'ref-self.yaml', 10]],
+  ['ref-manifest', ['TITAN_REF_MANIFEST', 'ref-manifest/b.yaml', 10]],
 ];
 
 /** A folder case is its own workspace; a file case lives in the invalid/ workspace. */
@@ -122,12 +147,35 @@ describe('invalid manifests: one defect, one diagnostic, at the right line', () 
 
   it.each(CASES)('%s', async (name, ...expected) => {
     const { diagnostics } = await loadCase(name);
-    const errors = diagnostics.filter((d) => d.severity === 'error');
-    expect(errors.map((d) => [d.code, d.file, d.line])).toEqual(expected);
-    for (const error of errors) {
-      expect(error.column).toBeGreaterThanOrEqual(1);
-      expect(error.message).not.toMatch(/must NOT|must match "|instancePath|schemaPath/);
+    // Every diagnostic, warnings included: a defect must not drag others along.
+    expect(diagnostics.map((d) => [d.code, d.file, d.line])).toEqual(expected);
+    for (const diagnostic of diagnostics) {
+      expect(diagnostic.column).toBeGreaterThanOrEqual(1);
+      expect(diagnostic.message).not.toMatch(/must NOT|must match "|instancePath|schemaPath|call stack/);
     }
+  });
+
+  it.each([
+    ['cron-unquoted.yaml', 'read as a YAML alias; quote the cron expression'],
+    ['yaml-syntax.yaml', 'this [ list is never closed with ]'],
+    ['yaml-bad-indent.yaml', 'indented more than the line above'],
+    ['duplicate-key-json.yaml', 'key "1" repeats key 1 of line 11: both are the property "1" in JSON'],
+    ['yaml-merge-key.yaml', 'merge keys (<<) are not supported; write the fields out'],
+    ['cron-month-name.yaml', 'the month field "JANX" is invalid'],
+    ['output-schema-self-ref.yaml', 'spec.output_schema.properties.a.$ref refers to itself'],
+    ['output-schema-strict-required.yaml', 'required property "currency" is not defined'],
+    ['ref-shared-broken', '(used by ref-shared-broken/a.yaml, ref-shared-broken/b.yaml)'],
+    ['ref-manifest', 'the file is a titan manifest'],
+    ['ref-self.yaml', 'points at this manifest file itself'],
+  ])('%s says what is wrong in its own terms', async (name, wording) => {
+    const { diagnostics } = await loadCase(name);
+    expect(diagnostics[0]?.message).toContain(wording);
+    expect(diagnostics[0]?.message).not.toMatch(/\b1X\b|internal error/);
+  });
+
+  it('keeps a manifest another manifest wrongly refers to', async () => {
+    const { tasks } = await loadCase('ref-manifest');
+    expect(tasks.map((t) => t.key)).toEqual(['a']);
   });
 });
 

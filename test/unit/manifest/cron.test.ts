@@ -27,6 +27,16 @@ describe('schedules', () => {
     expect(problem?.offset).toBe(offset);
   });
 
+  it.each([
+    ['0 0 1 JANX *', '"JANX"', '1X'],
+    ['0 0 * * MONX', '"MONX"', '1X'],
+    ['0 0 1 FEB-14 *', '"FEB-14"', undefined],
+  ])('%s is described in the text the user wrote', (cron, shown, translated) => {
+    const message = checkCron(cron)?.message ?? '';
+    expect(message).toContain(shown);
+    if (translated) expect(message).not.toContain(translated);
+  });
+
   it('refuses seconds, macros, too few fields and empty schedules', () => {
     expect(checkCron('0 0 * * * *')?.message).toContain('without seconds');
     expect(checkCron('@daily')?.hint).toBe('write "0 0 * * *"');

@@ -37,7 +37,7 @@ const env = { TITAN_TEST_PARTNER_TOKEN: 'tok' };
 
 function check(text: string) {
   const refs: RefContext = {
-    workspaceRoot: validDir,
+    boundary: { root: validDir, kind: 'workspace' },
     read: (file) => {
       const found = REF_FILES.get(file);
       return found === undefined ? { ok: false, reason: 'not-found' } : { ok: true, text: found };

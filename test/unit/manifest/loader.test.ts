@@ -368,16 +368,19 @@ describe('output schemas', () => {
     expect((await load()).diagnostics).toMatchObject([{ code: 'TITAN_OUTPUT_SCHEMA_INVALID', line: 10 }]);
   });
 
-  it('report strict-mode type findings as warnings at the keyword', async () => {
+  it('report strict-mode findings as errors at the keyword: the schema must compile under strict mode', async () => {
     write(
       'a.yaml',
-      withSchema('    type: object\n    properties:\n      tags:\n        items: { type: string }\n'),
+      withSchema(
+        '    type: object\n    properties:\n      tags:\n        items: { type: string }\n      pair:\n        type: array\n        prefixItems: [{ type: string }, { type: number }]\n',
+      ),
     );
     const { diagnostics, tasks } = await load();
-    expect(diagnostics).toMatchObject([
-      { code: 'TITAN_OUTPUT_SCHEMA_STRICT', severity: 'warning', line: 13 },
+    expect(diagnostics.map((d) => [d.code, d.severity, d.line])).toEqual([
+      ['TITAN_OUTPUT_SCHEMA_STRICT', 'error', 13],
+      ['TITAN_OUTPUT_SCHEMA_STRICT', 'error', 16],
     ]);
-    expect(tasks).toHaveLength(1);
+    expect(tasks).toEqual([]);
   });
 
   it('report every unknown keyword at once, with suggestions', async () => {
@@ -416,4 +419,273 @@ describe('output schemas', () => {
       },
     ]);
   });
+});
+
+describe('manifests and the schemas they refer to', () => {
+  const withRef = (name: string, ref: string): string =>
+    manifest(
+      name,
+      `  execution_type: single\n  urls: [https://shop.example/]\n  objective: x\n  output_schema: { $ref: "${ref}" }\n`,
+    );
+
+  it.each([
+    ['an empty $ref', ''],
+    ['a $ref naming its own file', './a.yaml'],
+    ['a $ref into its own spec', './a.yaml#/spec'],
+  ])('refuse %s, and still check and count the manifest', async (_, ref) => {
+    write('a.yaml', withRef('a', ref));
+    const { diagnostics, files } = await load();
+    expect(diagnostics.map((d) => [d.code, d.file, d.line])).toEqual([['TITAN_REF_MANIFEST', 'a.yaml', 9]]);
+    expect(files).toEqual(['a.yaml']);
+  });
+
+  it('never hide a manifest another one refers to: its task stays (a plan would delete it otherwise)', async () => {
+    write('a.yaml', manifest('a', classicSpec()));
+    write('b.yaml', withRef('b', './a.yaml#/spec/output_schema'));
+    const { diagnostics, files, tasks } = await load();
+    expect(diagnostics.map((d) => [d.code, d.file])).toEqual([['TITAN_REF_MANIFEST', 'b.yaml']]);
+    expect(tasks.map((t) => t.key)).toEqual(['a']);
+    expect(files).toEqual(['a.yaml', 'b.yaml']);
+  });
+
+  it('keep a broken manifest broken when another refers to it, and report its own errors', async () => {
+    write('a.yaml', manifest('a', classicSpec('  schedule: "0 * * * *"\n')));
+    write('b.yaml', withRef('b', './a.yaml'));
+    const { diagnostics } = await load();
+    expect(diagnostics.map((d) => [d.code, d.file])).toEqual([
+      ['TITAN_SCHEDULE_UNEXPECTED', 'a.yaml'],
+      ['TITAN_REF_MANIFEST', 'b.yaml'],
+    ]);
+  });
+
+  it('report a broken shared schema once, with the manifests using it', async () => {
+    write('schemas/product.yaml', 'type: object\nproperties: { price: { type: numbr } }\n');
+    for (const name of ['a', 'b', 'c', 'd', 'e'])
+      write(`${name}.yaml`, withRef(name, './schemas/product.yaml'));
+    const { diagnostics, tasks } = await load();
+    expect(diagnostics).toHaveLength(1);
+    expect(diagnostics[0]).toMatchObject({
+      code: 'TITAN_OUTPUT_SCHEMA_INVALID',
+      file: 'schemas/product.yaml',
+      line: 2,
+    });
+    expect(diagnostics[0]?.message).toContain('(used by a.yaml, b.yaml, c.yaml and 2 more)');
+    expect(tasks).toEqual([]);
+  });
+
+  it('skip other YAML files with a warning, and say nothing about schemas', async () => {
+    write('a.yaml', withRef('a', './schemas/product.yaml'));
+    write('schemas/product.yaml', 'type: object\nproperties: { price: { type: number } }\n');
+    write('compose.yaml', 'services: { web: { image: nginx } }\n');
+    const { diagnostics, files, tasks } = await load();
+    expect(diagnostics.map((d) => [d.code, d.severity, d.file])).toEqual([
+      ['TITAN_NOT_A_MANIFEST', 'warning', 'compose.yaml'],
+    ]);
+    expect(files).toEqual(['a.yaml']);
+    expect(tasks).toHaveLength(1);
+  });
+
+  it('do not check the schema of a manifest that cannot be read as a manifest', async () => {
+    write('a.yaml', `${withRef('a', 'schemas/product.yaml')}  urls: [https://shop.example/\n`);
+    write('schemas/product.yaml', 'type: object\n');
+    const { diagnostics } = await load();
+    expect(diagnostics.map((d) => [d.code, d.file])).toEqual([['TITAN_YAML_SYNTAX', 'a.yaml']]);
+  });
+
+  it('return the texts they read, for excerpts of exactly what was checked', async () => {
+    const text = withRef('a', './schemas/product.json');
+    write('a.yaml', text);
+    write('schemas/product.json', '{"type": "object", "propertys": {}}');
+    const { diagnostics, sources } = await load();
+    expect(diagnostics.map((d) => d.file)).toEqual(['schemas/product.json']);
+    expect(sources.get('a.yaml')).toBe(text);
+    expect(sources.get('schemas/product.json')).toBe('{"type": "object", "propertys": {}}');
+  });
+});
+
+describe('$ref boundary: the git repository holding the workspace', () => {
+  const task = manifest(
+    'p',
+    '  execution_type: single\n  urls: [https://shop.example/]\n  objective: x\n  output_schema: { $ref: ../schemas/product.json }\n',
+  );
+  const loadFrom = (cwd: string) =>
+    loadManifests(['tasks'], { cwd, env: {}, workspaceRoot: 'tasks', schemas });
+
+  it.each([
+    ['a .git folder', () => mkdirSync(path.join(dir, '.git'))],
+    ['a .git file (a worktree)', () => write('.git', 'gitdir: /elsewhere\n')],
+  ])('accepts a schema beside the workspace folder in a repository with %s', async (_, makeRepository) => {
+    makeRepository();
+    write('example/schemas/product.json', '{"type": "object"}');
+    write('example/tasks/p.yaml', task);
+    const { diagnostics, tasks } = await loadFrom(path.join(dir, 'example'));
+    expect(diagnostics).toEqual([]);
+    expect(tasks[0]?.spec.output_schema).toEqual({ type: 'object' });
+  });
+
+  it('refuses it without a repository: the workspace is the boundary then', async () => {
+    write('example/schemas/product.json', '{"type": "object"}');
+    write('example/tasks/p.yaml', task);
+    const { diagnostics } = await loadFrom(path.join(dir, 'example'));
+    expect(diagnostics).toMatchObject([
+      { code: 'TITAN_REF_OUTSIDE_WORKSPACE', file: 'tasks/p.yaml', line: 9 },
+    ]);
+    expect(diagnostics[0]?.message).toContain('no git repository encloses it');
+  });
+
+  it('refuses files outside the repository, also through a symbolic link', async () => {
+    mkdirSync(path.join(dir, 'repo/.git'), { recursive: true });
+    write('outside/product.json', '{"type": "object"}');
+    symlinkSync(path.join(dir, 'outside/product.json'), path.join(dir, 'repo/linked.json'));
+    write(
+      'repo/p.yaml',
+      manifest(
+        'p',
+        '  execution_type: single\n  urls: [https://shop.example/]\n  objective: x\n  output_schema:\n    type: object\n    properties:\n      a: { $ref: ../outside/product.json }\n      b: { $ref: ./linked.json }\n',
+      ),
+    );
+    const { diagnostics } = await loadManifests(['.'], {
+      cwd: path.join(dir, 'repo'),
+      env: {},
+      workspaceRoot: '.',
+      schemas,
+    });
+    expect(diagnostics.map((d) => [d.code, d.line])).toEqual([
+      ['TITAN_REF_OUTSIDE_WORKSPACE', 12],
+      ['TITAN_REF_OUTSIDE_WORKSPACE', 13],
+    ]);
+    expect(diagnostics[0]?.message).toContain('outside the git repository');
+  });
+});
+
+describe('values from the environment never reach a message', () => {
+  const SECRET = 'hunter2-SECRET';
+  const withSchema = (schema: string): string =>
+    manifest(
+      's',
+      `  execution_type: single\n  urls: [https://shop.example/]\n  objective: x\n  output_schema:\n${schema}`,
+    );
+
+  // [case, output schema, value of X, code, what the message says in place of the value]
+  it.each([
+    [
+      'a format',
+      '    type: string\n    format: "${env:X}"\n',
+      SECRET,
+      'TITAN_OUTPUT_SCHEMA_INVALID',
+      '(sensitive)',
+    ],
+    [
+      'a $ref to a missing file',
+      '    $ref: "./schemas/${env:X}.json"\n',
+      SECRET,
+      'TITAN_REF_NOT_FOUND',
+      '(sensitive)',
+    ],
+    [
+      'a $ref outside',
+      '    $ref: "${env:X}"\n',
+      `../../${SECRET}/x.json`,
+      'TITAN_REF_OUTSIDE_WORKSPACE',
+      '(sensitive)',
+    ],
+    [
+      'a $ref with an anchor',
+      '    $ref: "./x.json#${env:X}"\n',
+      SECRET,
+      'TITAN_REF_UNSUPPORTED',
+      '(sensitive)',
+    ],
+    [
+      'a $defs pointer',
+      '    type: object\n    properties:\n      a: { $ref: "#/$defs/${env:X}" }\n',
+      SECRET,
+      'TITAN_OUTPUT_SCHEMA_INVALID',
+      '(sensitive)',
+    ],
+    ['a $ref to a broken file', '    $ref: "./${env:X}.json"\n', SECRET, 'TITAN_REF_INVALID', '(sensitive)'],
+    // The keyword is no secret, but the file's name is: the problem is placed at the $ref in the manifest.
+    [
+      'a $ref to a bad schema',
+      '    $ref: "./${env:X}-ok.json"\n',
+      SECRET,
+      'TITAN_OUTPUT_SCHEMA_INVALID',
+      'propertys',
+    ],
+  ])('%s', async (_, schema, value, code, shown) => {
+    write(`${SECRET}.json`, '{"type": "object",');
+    write(`${SECRET}-ok.json`, '{"type": "object", "propertys": {}}');
+    write('a.yaml', withSchema(schema));
+    const { diagnostics } = await load(['a.yaml'], { X: value });
+    expect(diagnostics.map((d) => [d.code, d.file])).toEqual([[code, 'a.yaml']]);
+    expect(JSON.stringify(diagnostics)).not.toContain('hunter2');
+    expect(diagnostics[0]?.message).toContain(shown);
+  });
+
+  it('bundles a $ref from the environment like any other', async () => {
+    write('schemas/product.json', '{"type": "object"}');
+    write('a.yaml', withSchema('    $ref: "${env:X}"\n'));
+    const { diagnostics, tasks } = await load(['a.yaml'], { X: './schemas/product.json' });
+    expect(diagnostics).toEqual([]);
+    expect(tasks[0]?.spec.output_schema).toEqual({ type: 'object' });
+  });
+});
+
+describe('keys, as JSON sees them', () => {
+  it.each([
+    ['1', '"1"'],
+    ['true', '"true"'],
+    ['~', '""'],
+    ['null', '~'],
+    ['1.0', '1'],
+    ['0x1F', '31'],
+  ])('%s and %s are one key', async (first, second) => {
+    write(
+      'a.yaml',
+      manifest(
+        'k',
+        `  execution_type: single\n  action_type: api_call\n  input_source: task_url_inventory\n  payload:\n    ${first}: a\n    ${second}: b\n`,
+      ),
+    );
+    const { diagnostics } = await load();
+    expect(diagnostics.map((d) => [d.code, d.line])).toEqual([['TITAN_DUPLICATE_KEY', 11]]);
+  });
+
+  it('refuses merge keys, which JSON does not have', async () => {
+    write('a.yaml', manifest('m', `  <<: { execution_type: single }\n${classicSpec()}`));
+    const { diagnostics } = await load();
+    expect(diagnostics).toMatchObject([{ code: 'TITAN_YAML_MERGE_KEY', line: 6, column: 3 }]);
+  });
+
+  it('accepts "<<" written as a quoted string key', async () => {
+    write(
+      'a.yaml',
+      manifest(
+        'm',
+        '  execution_type: single\n  action_type: api_call\n  input_source: task_url_inventory\n  payload: { "<<": x }\n',
+      ),
+    );
+    expect((await load()).diagnostics).toEqual([]);
+  });
+});
+
+describe('URLs', () => {
+  it.each([
+    'https:shop.example/a',
+    'https:/shop.example/a',
+    'https:\\\\shop.example\\a',
+    'https://shop.example\\a',
+    'ftp://shop.example/',
+  ])('refuses %s', async (url) => {
+    write('a.yaml', manifest('u', classicSpec().replace('https://shop.example/p/1', JSON.stringify(url))));
+    expect((await load()).diagnostics).toMatchObject([{ code: 'TITAN_URL_INVALID', line: 7 }]);
+  });
+
+  it.each(['https://shop.example/a', 'HTTPS://shop.example/a', 'http://127.0.0.1:8080/x?q=1'])(
+    'accepts %s',
+    async (url) => {
+      write('a.yaml', manifest('u', classicSpec().replace('https://shop.example/p/1', JSON.stringify(url))));
+      expect((await load()).diagnostics).toEqual([]);
+    },
+  );
 });
