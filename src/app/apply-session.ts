@@ -9,6 +9,7 @@ import { InterruptedError, OperationalError, RefusedError, TitanError } from '..
 import { formatDuration } from '../core/duration.js';
 import {
   applyLockOps,
+  applyLockOpsInPlace,
   createsSettleAt,
   journalHasEffects,
   replayJournal,
@@ -192,6 +193,8 @@ export class ApplySession {
   private outcomesSinceCompaction = 0;
   private lastCompaction: number;
   private compacting: Promise<void> | undefined;
+  /** Every compaction rewrites the whole lockfile, so a large lock is compacted less often (linear in total). */
+  private defaultCompactRecords = 50;
 
   /** The version on disk when the session opened: the final report compares with it. */
   private readonly initial: Lockfile | null;
@@ -204,7 +207,9 @@ export class ApplySession {
     private readonly base: Lockfile,
     private readonly journal: JournalWriter,
   ) {
-    this.lock = disk ?? base;
+    // The session owns its copy of the entries and updates it in place as outcomes arrive (see `done`).
+    const start = disk ?? base;
+    this.lock = { ...start, tasks: { ...start.tasks } };
     this.initial = disk;
     this.lastCompaction = deps.now().getTime();
   }
@@ -227,8 +232,8 @@ export class ApplySession {
     return session;
   }
 
-  /** The lock as it stands in memory (every known outcome applied). */
-  current(): Lockfile {
+  /** The lock as it stands in memory (every known outcome applied); it changes as the run goes on. */
+  current(): Readonly<Lockfile> {
     return this.lock;
   }
 
@@ -260,7 +265,7 @@ export class ApplySession {
   /** Intent `n` took effect. */
   async done(n: number, ops: LockOps): Promise<void> {
     this.open.delete(n);
-    this.lock = applyLockOps(this.lock, ops);
+    applyLockOpsInPlace(this.lock.tasks, ops);
     await this.journal.append({ t: 'done', n, ...ops });
     await this.outcomeRecorded();
   }
@@ -274,14 +279,14 @@ export class ApplySession {
   /** A lock change that needs no remote write. */
   async record(ops: LockOps): Promise<void> {
     if (Object.keys(ops.set ?? {}).length === 0 && (ops.remove ?? []).length === 0) return;
-    this.lock = applyLockOps(this.lock, ops);
+    applyLockOpsInPlace(this.lock.tasks, ops);
     await this.journal.append({ t: 'lock', ...ops });
     await this.outcomeRecorded();
   }
 
   private async outcomeRecorded(): Promise<void> {
     this.outcomesSinceCompaction++;
-    const every = this.deps.compactEvery ?? { records: 50, ms: 2_000 };
+    const every = this.deps.compactEvery ?? { records: this.defaultCompactRecords, ms: 2_000 };
     const due =
       this.outcomesSinceCompaction >= every.records ||
       this.deps.now().getTime() - this.lastCompaction >= every.ms;
@@ -296,6 +301,7 @@ export class ApplySession {
   /** Writes the lock (if it changed) and shrinks the journal to the still-open intents. */
   private compact(): Promise<void> {
     this.outcomesSinceCompaction = 0;
+    this.defaultCompactRecords = Math.max(50, Math.ceil(Object.keys(this.lock.tasks).length / 10));
     this.lastCompaction = this.deps.now().getTime();
     return this.journal.compact(async () => {
       await this.writeLock();
@@ -315,7 +321,8 @@ export class ApplySession {
   private async writeLock(): Promise<void> {
     const from = this.disk ?? this.base;
     if (this.disk === null && Object.keys(this.lock.tasks).length === 0) return;
-    const next = commitLock(from, this.lock);
+    // A snapshot: the in-memory entries keep changing while (and after) this version is written.
+    const next = commitLock(from, { ...this.lock, tasks: { ...this.lock.tasks } });
     if (next === this.disk) return;
     await writeLockfile(this.deps.workspace.lockfilePath, next);
     this.disk = next;

@@ -5,7 +5,6 @@
  * (a crash between compaction and truncation, a lockfile reset from git) yields the same entries.
  */
 import type { LockEntry, Lockfile } from './model.js';
-import { removeEntry, setEntry } from './ops.js';
 
 /** What a planned write will record once it succeeded (the id and `updated_at` come from the answer). */
 export type PlannedEntry = Omit<LockEntry, 'id' | 'updated_at'>;
@@ -73,10 +72,19 @@ export interface LockRecord extends LockOps {
 export type JournalRecord = BeginRecord | IntentRecord | DoneRecord | FailedRecord | LockRecord;
 
 export function applyLockOps(lock: Lockfile, ops: LockOps): Lockfile {
-  let next = lock;
-  for (const [key, entry] of Object.entries(ops.set ?? {})) next = setEntry(next, key, entry);
-  for (const key of ops.remove ?? []) next = removeEntry(next, key);
-  return next;
+  if (Object.keys(ops.set ?? {}).length === 0 && (ops.remove ?? []).length === 0) return lock;
+  const tasks = { ...lock.tasks };
+  applyLockOpsInPlace(tasks, ops);
+  return { ...lock, tasks };
+}
+
+/**
+ * Applies `ops` to a `tasks` object the caller owns (an apply session, a replay). Copying the lock per outcome
+ * would make an apply of n tasks cost O(n²); this keeps it linear.
+ */
+export function applyLockOpsInPlace(tasks: Lockfile['tasks'], ops: LockOps): void {
+  for (const [key, entry] of Object.entries(ops.set ?? {})) tasks[key] = entry;
+  for (const key of ops.remove ?? []) delete tasks[key];
 }
 
 export interface Replay {
@@ -88,7 +96,7 @@ export interface Replay {
 
 /** Replays `records` onto `base`. */
 export function replayJournal(base: Lockfile, records: readonly JournalRecord[]): Replay {
-  let lock = base;
+  const lock: Lockfile = { ...base, tasks: { ...base.tasks } };
   let begin: BeginRecord | undefined;
   const open = new Map<number, IntentRecord>();
   for (const record of records) {
@@ -101,13 +109,13 @@ export function replayJournal(base: Lockfile, records: readonly JournalRecord[])
         break;
       case 'done':
         open.delete(record.n);
-        lock = applyLockOps(lock, record);
+        applyLockOpsInPlace(lock.tasks, record);
         break;
       case 'failed':
         open.delete(record.n);
         break;
       case 'lock':
-        lock = applyLockOps(lock, record);
+        applyLockOpsInPlace(lock.tasks, record);
         break;
     }
   }
