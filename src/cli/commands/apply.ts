@@ -13,6 +13,7 @@ import { resolveWorkspace, type Workspace } from '../../io/workspace.js';
 import { connectApi } from '../context.js';
 import { wantsColor, type ProcessIO } from '../io.js';
 import type { GlobalOptions, TitanCommand } from './index.js';
+import { manifestPaths, massDeleteOption, selectionOptions, workspaceOptions } from './options.js';
 
 export interface WriteArgs extends GlobalOptions {
   'auto-approve': boolean;
@@ -67,21 +68,8 @@ export const writeOptions = {
     describe: 'Wait this long for another titan holding the workspace lock (30s, 5m…)',
     coerce: (value: string) => requireDuration(value, '--lock-timeout'),
   },
-  'allow-mass-delete': {
-    type: 'boolean',
-    default: false,
-    describe: 'Allow deleting more than max(10, 10% of managed) tasks, or all of them',
-  },
-  'allow-foreign-origin': {
-    type: 'boolean',
-    default: false,
-    describe: 'Use a titan.lock recorded for another API origin (only when the service really moved)',
-  },
-  workspace: {
-    type: 'string',
-    describe:
-      'Workspace folder holding titan.lock (default: the first path if it is a folder, else the working directory)',
-  },
+  ...massDeleteOption,
+  ...workspaceOptions,
 } as const satisfies Record<string, Options>;
 
 export function applyCommand(io: ProcessIO): TitanCommand {
@@ -90,25 +78,12 @@ export function applyCommand(io: ProcessIO): TitanCommand {
     describe: 'Change the service to match the manifests (or apply a saved plan) and record it in titan.lock',
     builder: (yargs) =>
       yargs
-        .positional('paths', {
-          type: 'string',
-          array: true,
-          default: [],
-          describe: 'Manifest files or folders (default: .), or one plan file saved by titan plan --out',
-        })
+        .positional(
+          'paths',
+          manifestPaths('Manifest files or folders (default: .), or one plan file saved by titan plan --out'),
+        )
         .options(writeOptions)
-        .option('replace', {
-          type: 'string',
-          array: true,
-          default: [],
-          describe: 'Delete and create this managed task again instead of updating it (repeatable)',
-        })
-        .option('target', {
-          type: 'string',
-          array: true,
-          default: [],
-          describe: 'Apply only matching tasks: KEY, key=GLOB or label:NAME=VALUE (repeatable)',
-        })
+        .options(selectionOptions('Apply'))
         .example('$0 apply --auto-approve', 'CI: apply the manifests in the working directory')
         .example(
           '$0 plan --out plan.json && $0 apply plan.json',

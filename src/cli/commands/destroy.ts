@@ -4,6 +4,7 @@ import { resolveWorkspace } from '../../io/workspace.js';
 import type { ProcessIO } from '../io.js';
 import { withWriteSession, writeOptions, type WriteArgs } from './apply.js';
 import type { GlobalOptions, TitanCommand } from './index.js';
+import { manifestPaths } from './options.js';
 
 interface DestroyArgs extends WriteArgs {
   paths: string[];
@@ -15,12 +16,10 @@ export function destroyCommand(io: ProcessIO): TitanCommand {
     describe: 'Delete every task the workspace manages (asks first; protected tasks are refused)',
     builder: (yargs) =>
       yargs
-        .positional('paths', {
-          type: 'string',
-          array: true,
-          default: [],
-          describe: 'Selects the workspace like apply does (default: the working directory)',
-        })
+        .positional(
+          'paths',
+          manifestPaths('Selects the workspace like apply does (default: the working directory)'),
+        )
         .options(writeOptions)
         .epilogue(
           'destroy deletes the tasks recorded in titan.lock, whatever the manifests say. Protected tasks are refused ' +

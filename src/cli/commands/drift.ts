@@ -1,10 +1,9 @@
 /** `titan drift [paths]`: yargs wiring; the work is in app/drift.ts. */
 import type { CommandModule } from 'yargs';
 import { resolveWorkspace } from '../../io/workspace.js';
-import { connectApi } from '../context.js';
-import { wantsColor, type ProcessIO } from '../io.js';
+import type { ProcessIO } from '../io.js';
 import type { GlobalOptions, TitanCommand } from './index.js';
-import { readOptions } from './plan.js';
+import { manifestPaths, outputStreams, withConnection, workspaceOptions } from './options.js';
 
 interface DriftArgs extends GlobalOptions {
   paths: string[];
@@ -19,18 +18,13 @@ export function driftCommand(io: ProcessIO): TitanCommand {
     describe: 'Report managed tasks changed or deleted outside titan (read-only; exit 2 when there is drift)',
     builder: (yargs) =>
       yargs
-        .positional('paths', {
-          type: 'string',
-          array: true,
-          default: [],
-          describe: 'Manifest files or folders (default: .)',
-        })
+        .positional('paths', manifestPaths())
         .option('format', {
           choices: ['text', 'json'] as const,
           default: 'text' as const,
           describe: 'Output format',
         })
-        .options(readOptions)
+        .options(workspaceOptions)
         .example('$0 drift', 'in a scheduled CI job: exit 2 when someone changed tasks by hand')
         .epilogue(
           'Drift is a managed task whose live fields differ from what titan last applied (titan.lock records a digest ' +
@@ -42,21 +36,13 @@ export function driftCommand(io: ProcessIO): TitanCommand {
     handler: async (argv) => {
       const { runDrift } = await import('../../app/drift.js');
       const workspace = resolveWorkspace(argv.paths, io.cwd, argv.workspace);
-      const connection = await connectApi(argv, io, workspace.root);
-      try {
-        await runDrift(
+      await withConnection(argv, io, workspace, (connection) =>
+        runDrift(
           { client: connection.client, origin: connection.origin, workspace, cwd: io.cwd, env: io.env },
           { paths: argv.paths, allowForeignOrigin: argv['allow-foreign-origin'], format: argv.format },
-          {
-            stdout: io.stdout,
-            stderr: io.stderr,
-            color: wantsColor(io.stdout, io.env, argv.color),
-            stderrColor: wantsColor(io.stderr, io.env, argv.color),
-          },
-        );
-      } finally {
-        await connection.close();
-      }
+          outputStreams(io, argv),
+        ),
+      );
     },
   };
   return command;

@@ -1,9 +1,16 @@
 /** `titan plan [paths]`: yargs wiring; the work is in app/plan.ts. */
-import type { CommandModule, Options } from 'yargs';
+import type { CommandModule } from 'yargs';
 import { resolveWorkspace } from '../../io/workspace.js';
-import { connectApi } from '../context.js';
-import { wantsColor, type ProcessIO } from '../io.js';
+import type { ProcessIO } from '../io.js';
 import type { GlobalOptions, TitanCommand } from './index.js';
+import {
+  manifestPaths,
+  massDeleteOption,
+  outputStreams,
+  selectionOptions,
+  withConnection,
+  workspaceOptions,
+} from './options.js';
 
 interface PlanArgs extends GlobalOptions {
   paths: string[];
@@ -17,32 +24,13 @@ interface PlanArgs extends GlobalOptions {
   workspace?: string;
 }
 
-/** Options `plan` shares with `drift` (and, by the same names, `apply`). */
-export const readOptions = {
-  workspace: {
-    type: 'string',
-    describe:
-      'Workspace folder holding titan.lock (default: the first path if it is a folder, else the working directory)',
-  },
-  'allow-foreign-origin': {
-    type: 'boolean',
-    default: false,
-    describe: 'Use a titan.lock recorded for another API origin (only when the service really moved)',
-  },
-} as const satisfies Record<string, Options>;
-
 export function planCommand(io: ProcessIO): TitanCommand {
   const command: CommandModule<GlobalOptions, PlanArgs> = {
     command: 'plan [paths..]',
     describe: 'Show what apply would change on the service to match the manifests (read-only)',
     builder: (yargs) =>
       yargs
-        .positional('paths', {
-          type: 'string',
-          array: true,
-          default: [],
-          describe: 'Manifest files or folders (default: .)',
-        })
+        .positional('paths', manifestPaths())
         .option('format', {
           choices: ['text', 'json', 'markdown'] as const,
           default: 'text' as const,
@@ -57,24 +45,9 @@ export function planCommand(io: ProcessIO): TitanCommand {
           default: false,
           describe: 'Exit 2 when there are changes (0 none, 1 error, 3 invalid input, 4 refused)',
         })
-        .option('target', {
-          type: 'string',
-          array: true,
-          default: [],
-          describe: 'Plan only matching tasks: KEY, key=GLOB or label:NAME=VALUE (repeatable)',
-        })
-        .option('replace', {
-          type: 'string',
-          array: true,
-          default: [],
-          describe: 'Delete and create this managed task again instead of updating it (repeatable)',
-        })
-        .option('allow-mass-delete', {
-          type: 'boolean',
-          default: false,
-          describe: 'Allow deleting more than max(10, 10% of managed) tasks, or all of them',
-        })
-        .options(readOptions)
+        .options(selectionOptions('Plan'))
+        .options(massDeleteOption)
+        .options(workspaceOptions)
         .example('$0 plan --local', 'plan against the embedded emulator')
         .example(
           '$0 plan tasks/ --format markdown --detailed-exitcode',
@@ -84,9 +57,8 @@ export function planCommand(io: ProcessIO): TitanCommand {
     handler: async (argv) => {
       const { runPlan } = await import('../../app/plan.js');
       const workspace = resolveWorkspace(argv.paths, io.cwd, argv.workspace);
-      const connection = await connectApi(argv, io, workspace.root);
-      try {
-        await runPlan(
+      await withConnection(argv, io, workspace, (connection) =>
+        runPlan(
           { client: connection.client, origin: connection.origin, workspace, cwd: io.cwd, env: io.env },
           {
             paths: argv.paths,
@@ -98,16 +70,9 @@ export function planCommand(io: ProcessIO): TitanCommand {
             out: argv.out,
             detailedExitcode: argv['detailed-exitcode'],
           },
-          {
-            stdout: io.stdout,
-            stderr: io.stderr,
-            color: wantsColor(io.stdout, io.env, argv.color),
-            stderrColor: wantsColor(io.stderr, io.env, argv.color),
-          },
-        );
-      } finally {
-        await connection.close();
-      }
+          outputStreams(io, argv),
+        ),
+      );
     },
   };
   return command;
