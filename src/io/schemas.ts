@@ -75,25 +75,8 @@ export function createManifestSchemas(): ManifestSchemas {
     },
     compileOutputSchema(schema: JsonObject): CompileOutcome {
       return remember(compileCache, stableStringify(schema), () => {
-        const ajv = engineFor(schema);
         sink = [];
-        let error: CompileOutcome['error'];
-        try {
-          ajv.compile(schema);
-        } catch (thrown) {
-          const missingRef = (thrown as { missingRef?: unknown }).missingRef;
-          error = {
-            message: errorMessage(thrown),
-            ...(typeof missingRef === 'string' ? { missingRef } : {}),
-            ...(thrown instanceof RangeError ? { overflow: true } : {}),
-          };
-        } finally {
-          try {
-            ajv.removeSchema(schema);
-          } catch {
-            // Nothing was registered (compilation failed before adding it).
-          }
-        }
+        const error = compileError(engineFor(schema), schema);
         const warnings = sink;
         sink = [];
         return { ...(error ? { error } : {}), warnings };
@@ -102,6 +85,28 @@ export function createManifestSchemas(): ManifestSchemas {
     keywordsFor: (schema) => keywords[dialectOf(schema) ?? '2020-12'],
     formats,
   };
+}
+
+/** Compiles `schema` once to see whether it compiles, leaving `ajv` as it was. */
+function compileError(ajv: Ajv, schema: JsonObject): CompileOutcome['error'] {
+  try {
+    ajv.compile(schema);
+    return undefined;
+  } catch (thrown) {
+    const missingRef = (thrown as { missingRef?: unknown }).missingRef;
+    return {
+      message: errorMessage(thrown),
+      ...(typeof missingRef === 'string' ? { missingRef } : {}),
+      // ajv recurses without end on a subschema that is only a $ref to itself.
+      ...(thrown instanceof RangeError ? { overflow: true } : {}),
+    };
+  } finally {
+    try {
+      ajv.removeSchema(schema);
+    } catch {
+      // Nothing was registered (compilation failed before adding it).
+    }
+  }
 }
 
 function remember<T>(cache: Map<string, T>, key: string, compute: () => T): T {

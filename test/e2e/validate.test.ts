@@ -106,7 +106,81 @@ describe('titan validate', () => {
     expect(lenient.stdout).toContain('warning[TITAN_NO_MANIFESTS]');
     const strict = await validate([dir, '--strict']);
     expect(strict.code, describeRun(strict)).toBe(3);
-    expect(strict.stdout.trimEnd().split('\n').at(-1)).toBe('✗ 1 warning in 1 file (--strict)');
+    // The warning is about no file: none is counted.
+    expect(strict.stdout.trimEnd().split('\n').at(-1)).toBe('✗ 1 warning (--strict)');
+  });
+
+  it('accepts a $ref to a schema beside the folder validated, inside the repository', async () => {
+    const result = await runTitan(['validate', 'tasks'], {
+      cwd: path.join(REPO_ROOT, 'examples/product-monitoring'),
+      env: cleanEnv(),
+    });
+    expect(result.code, describeRun(result)).toBe(0);
+    expect(result.stdout).toMatch(/^✓ 4 tasks in 3 files are valid\n$/);
+  });
+
+  it('github: annotation paths relative to GITHUB_WORKSPACE, so they land on the file', async () => {
+    const env = cleanEnv({ GITHUB_ACTIONS: 'true', GITHUB_WORKSPACE: REPO_ROOT });
+    const result = await validate(['invalid/url-duplicate.yaml'], env);
+    expect(result.stdout).toMatch(
+      /^::error file=test\/fixtures\/manifests\/invalid\/url-duplicate\.yaml,line=11,col=7,/m,
+    );
+  });
+
+  it('shows excerpts of referenced schema files, from the text it checked', async () => {
+    const result = await validate(['invalid/ref-file-bad-keyword']);
+    expect(result.code, describeRun(result)).toBe(3);
+    expect(result.stdout).toMatch(/-->.*schemas\/product\.json:5:\d+\n.*\n5 \| /);
+  });
+
+  it('--list-codes prints every diagnostic code with its meaning', async () => {
+    const result = await validate(['--list-codes']);
+    expect(result.code, describeRun(result)).toBe(0);
+    expect(result.stdout).toMatch(
+      /^TITAN_CRON_INVALID +spec\.schedule is not a valid 5-field cron expression$/m,
+    );
+    expect(
+      result.stdout
+        .trimEnd()
+        .split('\n')
+        .every((row) => /^TITAN_[A-Z_]+ {2,}\S/.test(row)),
+    ).toBe(true);
+  });
+
+  it('refuses /dev/zero at once instead of reading it forever', async () => {
+    const result = await validate(['/dev/zero']);
+    expect(result.code, describeRun(result)).toBe(3);
+    expect(result.stdout).toContain('error[TITAN_FILE_UNREADABLE]: /dev/zero is not a regular file');
+  });
+
+  it('never prints a value from the environment, in any format', async () => {
+    const file = path.join(scratch, 'secret-ref.yaml');
+    writeFileSync(
+      file,
+      [
+        'apiVersion: titan/v1',
+        'kind: Task',
+        'metadata: { name: secret-ref }',
+        'spec:',
+        '  execution_type: single',
+        '  urls: [https://shop.example/]',
+        '  objective: x',
+        '  output_schema:',
+        '    type: object',
+        '    properties:',
+        '      a: { type: string, format: "${env:FMT}" }',
+        '      b: { $ref: "./${env:REF}.json" }',
+        '      c: { $ref: "#/$defs/${env:DEF}" }',
+        '',
+      ].join('\n'),
+    );
+    const env = cleanEnv({ FMT: 'hunter2-format', REF: 'hunter2-ref', DEF: 'hunter2-def' });
+    for (const format of ['text', 'json', 'github']) {
+      const result = await validate([file, '--format', format], env);
+      expect(result.code, describeRun(result)).toBe(3);
+      expect(`${result.stdout}${result.stderr}`).not.toContain('hunter2');
+      expect(result.stdout).toContain('(sensitive)');
+    }
   });
 
   it('colours on request (FORCE_COLOR) and never with NO_COLOR', async () => {

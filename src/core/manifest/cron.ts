@@ -106,7 +106,9 @@ function explain(reason: string, redact: boolean, written = ''): string {
   const range = /got (?:value|range) (\S+) expected range (\S+)/.exec(reason);
   if (range) {
     const got = range[1] ?? '';
-    return redact || !written.includes(got) ? `out of range ${range[2]}` : `${got} is out of range ${range[2]}`;
+    return redact || !written.includes(got)
+      ? `out of range ${range[2]}`
+      : `${got} is out of range ${range[2]}`;
   }
   if (/cannot repeat at every 0 time/.test(reason)) return 'a step of 0 never advances';
   if (/^Invalid characters/i.test(reason)) return 'it holds characters a cron field cannot have';

@@ -42,16 +42,9 @@ export function checkOutputSchema(
 ): Diagnostic[] {
   if (!isJsonObject(schema)) return [];
   const name = (path: Path): string => displayPath([...site.path, ...path]);
-  const make: Make = (
-    path,
-    message,
-    mode = 'key',
-    hint,
-    severity = 'error',
-    code = Code.outputSchemaInvalid,
-  ) => ({
+  const make: Make = (path, message, mode = 'key', hint, code = Code.outputSchemaInvalid) => ({
     code,
-    severity,
+    severity: 'error',
     message,
     ...site.place(path, mode),
     path: toPointer([...site.path, ...path]),
@@ -116,19 +109,11 @@ function strictDiagnostic(
     `${name(path)}: ${cleanMessage(text)}`,
     required ? 'value' : 'key',
     required ? `add "${required[1]}" to properties, or remove it from required` : undefined,
-    'error',
     strictRule ? Code.outputSchemaStrict : Code.outputSchemaInvalid,
   );
 }
 
-type Make = (
-  path: Path,
-  message: string,
-  mode?: 'key' | 'value',
-  hint?: string,
-  severity?: 'error' | 'warning',
-  code?: string,
-) => Diagnostic;
+type Make = (path: Path, message: string, mode?: 'key' | 'value', hint?: string, code?: string) => Diagnostic;
 
 /** Problems ajv would report one at a time (or without a place): every one of them, each at its keyword. */
 function walkForProblems(

@@ -381,7 +381,7 @@ const REASONS: Record<Exclude<RefRead, { ok: true }>['reason'], string> = {
   'not-a-file': 'not a file',
   'too-large': 'the file is too large',
   unreadable: 'the file cannot be read',
-  outside: 'the file resolves (through a link) outside the repository',
+  outside: 'the file resolves (through a link) outside the folder $refs may read',
 };
 
 function parseRefFile(target: string, ctx: RefContext): RefFile {

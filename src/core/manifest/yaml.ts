@@ -43,7 +43,7 @@ export const DEFAULT_LIMITS: ParseLimits = {
   maxValueBytes: 1024 * 1024,
   maxDepth: 64,
   maxAliasCount: 100,
-  maxValues: 100_000,
+  maxValues: 200_000,
 };
 
 export interface Position {
@@ -137,7 +137,9 @@ export function parseYamlDocuments(
 function isManifestShaped(doc: Document.Parsed): boolean {
   const contents = doc.contents;
   const top = isSeq(contents) ? contents.items[0] : contents;
-  return isMap(top) && top.items.some((pair) => isScalar(pair.key) && MANIFEST_KEYS.has(String(pair.key.value)));
+  return (
+    isMap(top) && top.items.some((pair) => isScalar(pair.key) && MANIFEST_KEYS.has(String(pair.key.value)))
+  );
 }
 
 function scanDiagnostic(problem: ScanProblem, text: string, file: string, limits: ParseLimits): Diagnostic {
@@ -212,7 +214,7 @@ function readDocument(
     return { value: undefined, empty: false, diagnostics };
   }
   const converted: Diagnostic[] = [];
-  const value = toJsonValue(raw, [], new Set(), limits, locator, converted);
+  const value = toJsonValue(raw, [], { limits, locator, problems: converted, ancestors: new Set() });
   return {
     value: converted.length > 0 ? undefined : value,
     empty: false,
@@ -303,29 +305,41 @@ function aliasDiagnostic(
   };
 }
 
+/** Where a conversion is, and where its problems go (at most 20: one bad value repeated is one story). */
+interface Conversion {
+  limits: ParseLimits;
+  locator: Locator;
+  problems: Diagnostic[];
+  /** Objects being converted, for alias cycles. */
+  ancestors: Set<object>;
+}
+
+function conversionProblem(
+  conversion: Conversion,
+  path: Path,
+  code: string,
+  message: string,
+  hint?: string,
+): undefined {
+  if (conversion.problems.length < 20) {
+    conversion.problems.push({
+      code,
+      severity: 'error',
+      message,
+      file: conversion.locator.file,
+      path: toPointer(path),
+      ...conversion.locator.at(path, 'value'),
+      ...(hint ? { hint } : {}),
+    });
+  }
+  return undefined;
+}
+
 /** Converts the yaml library's JS output to JSON, enforcing limits; records problems with their paths. */
-function toJsonValue(
-  value: unknown,
-  path: PathSegment[],
-  ancestors: Set<object>,
-  limits: ParseLimits,
-  locator: Locator,
-  problems: Diagnostic[],
-): JsonValue | undefined {
-  const problem = (code: string, message: string, hint?: string): undefined => {
-    if (problems.length < 20) {
-      problems.push({
-        code,
-        severity: 'error',
-        message,
-        file: locator.file,
-        path: toPointer(path),
-        ...locator.at(path, 'value'),
-        ...(hint ? { hint } : {}),
-      });
-    }
-    return undefined;
-  };
+function toJsonValue(value: unknown, path: PathSegment[], conversion: Conversion): JsonValue | undefined {
+  const { limits } = conversion;
+  const problem = (code: string, message: string): undefined =>
+    conversionProblem(conversion, path, code, message);
   if (value === null || value === undefined) return null;
   switch (typeof value) {
     case 'string':
@@ -342,32 +356,38 @@ function toJsonValue(
         ? value
         : problem(Code.yamlValue, `${displayPath(path)} is ${String(value)}, which JSON cannot represent`);
     case 'object':
-      break;
+      return collectionToJson(value, path, conversion);
     default:
       return problem(Code.yamlValue, `${displayPath(path)} holds a value JSON cannot represent`);
   }
+}
+
+function collectionToJson(value: object, path: PathSegment[], conversion: Conversion): JsonValue | undefined {
+  const { limits, ancestors } = conversion;
   if (path.length >= limits.maxDepth) {
-    return problem(
+    return conversionProblem(
+      conversion,
+      path,
       Code.yamlTooDeep,
       `${displayPath(path.slice(0, 3))} nests more than ${limits.maxDepth} levels deep; titan refuses to read it`,
     );
   }
-  if (ancestors.has(value)) {
-    return problem(Code.yamlAlias, `${displayPath(path)} is a YAML alias that contains itself`);
-  }
+  if (ancestors.has(value))
+    return conversionProblem(
+      conversion,
+      path,
+      Code.yamlAlias,
+      `${displayPath(path)} is a YAML alias that contains itself`,
+    );
   ancestors.add(value);
   try {
-    if (Array.isArray(value)) {
-      const out: JsonValue[] = [];
-      for (let i = 0; i < value.length; i++) {
-        const item = toJsonValue(value[i], [...path, i], ancestors, limits, locator, problems);
-        out.push(item ?? null);
-      }
-      return out;
-    }
+    if (Array.isArray(value))
+      return value.map((item: unknown, i) => toJsonValue(item, [...path, i], conversion) ?? null);
     const proto = Object.getPrototypeOf(value) as unknown;
     if (proto !== Object.prototype && proto !== null) {
-      return problem(
+      return conversionProblem(
+        conversion,
+        path,
         Code.yamlValue,
         `${displayPath(path)} is a tagged YAML value (such as !!binary or !!set) that JSON cannot represent`,
         'write it as a plain string, list or mapping',
@@ -375,9 +395,9 @@ function toJsonValue(
     }
     const out: JsonObject = {};
     for (const [key, item] of Object.entries(value)) {
-      const converted = toJsonValue(item, [...path, key], ancestors, limits, locator, problems);
+      // defineProperty: a key named "__proto__" is data, not the object's prototype.
       Object.defineProperty(out, key, {
-        value: converted ?? null,
+        value: toJsonValue(item, [...path, key], conversion) ?? null,
         enumerable: true,
         writable: true,
         configurable: true,

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Diagnostic } from '../../../src/core/diagnostics.js';
+import { Code, CODE_MEANINGS } from '../../../src/core/manifest/codes.js';
 import {
+  renderCodeList,
   renderDiagnostics,
   renderDiagnosticsGithub,
   renderDiagnosticsJson,
@@ -108,6 +110,25 @@ describe('machine renderings', () => {
     ]);
   });
 
+  it('github: paths relative to the repository checkout (GITHUB_WORKSPACE), so annotations land on the line', () => {
+    const lines = renderDiagnosticsGithub(
+      [
+        { ...enumError, file: 'tasks/a.yaml' },
+        { ...enumError, file: '../shared/s.json' },
+        { ...enumError, file: '/elsewhere/x.yaml' },
+      ],
+      { cwd: '/repo/examples/shop', root: '/repo' },
+    );
+    expect(lines.split('\n').map((l) => /file=([^,]*)/.exec(l)?.[1])).toEqual([
+      'examples/shop/tasks/a.yaml',
+      'examples/shared/s.json',
+      '/elsewhere/x.yaml',
+      undefined,
+    ]);
+    const fromCwd = renderDiagnosticsGithub([enumError], { cwd: '/repo/examples/shop' });
+    expect(fromCwd).toContain('file=tasks/a.yaml,');
+  });
+
   it('github: one workflow command per diagnostic, escaped', () => {
     const text = renderDiagnosticsGithub([
       { ...enumError, file: 'a,b:c.yaml', message: '100% wrong\nreally', hint: undefined },
@@ -120,13 +141,25 @@ describe('machine renderings', () => {
   });
 });
 
+describe('code list', () => {
+  it('lists every code the loader emits, once, with a meaning', () => {
+    const text = renderCodeList(CODE_MEANINGS);
+    const rows = text.trimEnd().split('\n');
+    expect(rows.map((row) => row.split(/\s+/)[0])).toEqual([...new Set(Object.values(Code))].sort());
+    for (const row of rows) expect(row).toMatch(/^TITAN_[A-Z_]+ +\S.{10,}$/);
+    expect(text).toMatch(/\nTITAN_REF_OUTSIDE_WORKSPACE +a \$ref names a file outside the git repository/);
+  });
+});
+
 describe('summary line', () => {
   const base = { taskCount: 12, fileCount: 5, strict: false, color: false };
   it.each([
     [[], false, '✓ 12 tasks in 5 files are valid\n'],
     [[warning], false, '✓ 12 tasks in 5 files are valid (1 warning)\n'],
-    [[warning], true, '✗ 1 warning in 1 file (--strict)\n'],
-    [[enumError, envError, warning], false, '✗ 2 errors, 1 warning in 2 files\n'],
+    // "no manifests" is about no file: no file is counted (not "in 1 file").
+    [[warning], true, '✗ 1 warning (--strict)\n'],
+    [[enumError, envError, warning], false, '✗ 2 errors, 1 warning in 1 file\n'],
+    [[enumError, { ...envError, file: 'b.yaml' }], false, '✗ 2 errors in 2 files\n'],
   ] as const)('%#', (diagnostics, strict, expected) => {
     expect(renderValidationSummary({ ...base, diagnostics, strict })).toBe(expected);
   });

@@ -15,6 +15,8 @@ const readJson = (file: string): Record<string, unknown> =>
   JSON.parse(readFileSync(path.join(root, file), 'utf8'));
 const manifestSchema = readJson('schemas/manifest.schema.json');
 const taskSchema = readJson('schemas/task.schema.json');
+/** Published beside the manifest schemas: the lockfile and the saved plan. */
+const OTHER_SCHEMAS = ['schemas/lockfile.schema.json', 'schemas/plan.schema.json'];
 
 function strictValidator() {
   const ajv = new Ajv2020({ strict: true, allErrors: true });
@@ -59,6 +61,15 @@ describe('published schemas', () => {
       .map(([at]) => at);
     expect(undocumented).toEqual([]);
     expect(propertySchemas(taskSchema).length).toBeGreaterThan(16);
+  });
+
+  it.each(OTHER_SCHEMAS)('%s compiles under ajv strict mode and describes every property', (file) => {
+    const schema = readJson(file);
+    expect(schema.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
+    expect(() => new Ajv2020({ strict: true, allErrors: true }).compile(schema)).not.toThrow();
+    const properties = propertySchemas(schema);
+    expect(properties.length).toBeGreaterThan(3);
+    expect(properties.filter(([, s]) => typeof s.description !== 'string').map(([at]) => at)).toEqual([]);
   });
 
   it('tell editors how to use them and how to escape interpolation', () => {
