@@ -21,7 +21,6 @@ import {
   type ApplyReport,
   type ChangeResult,
 } from '../render/apply-events.js';
-import { renderDiagnostics } from '../render/diagnostics.js';
 import { NO_CHANGES } from '../render/plan-shared.js';
 import { renderPlanText } from '../render/plan-text.js';
 import {
@@ -31,7 +30,7 @@ import {
   type SessionDeps,
 } from './apply-session.js';
 import { runChanges, type RunControls, type RunInput } from './apply-run.js';
-import { InvalidManifestsError, preparePlan, type PreparedPlan } from './plan.js';
+import { InvalidManifestsError, preparePlan, writeDiagnostics, type PreparedPlan } from './plan.js';
 import { checkSavedPlan } from './saved-plan.js';
 
 export interface Terminal {
@@ -156,7 +155,7 @@ export async function applyPlan(
       );
     }
     throwIfStopped(deps.controls);
-    const prepared = await withDiagnostics(source(deps), terminal);
+    const prepared = await withDiagnostics(source(deps), deps);
     const { plan } = prepared;
     if (prepared.note !== undefined) terminal.stderr.write(`${prepared.note}\n`);
     if (hasChanges(plan)) {
@@ -203,17 +202,14 @@ export function toSessionDeps(deps: ApplyDeps): SessionDeps {
   return session;
 }
 
-async function withDiagnostics<T extends PreparedPlan>(pending: Promise<T>, terminal: Terminal): Promise<T> {
+/** Manifest problems as `titan plan` reports them (with excerpts, and annotations on GitHub Actions). */
+async function withDiagnostics<T extends PreparedPlan>(pending: Promise<T>, deps: ApplyDeps): Promise<T> {
   try {
     const prepared = await pending;
-    if (prepared.diagnostics.length > 0) {
-      terminal.stderr.write(renderDiagnostics(prepared.diagnostics, { color: terminal.stderrColor }));
-    }
+    writeDiagnostics(prepared, deps, deps.terminal);
     return prepared;
   } catch (error) {
-    if (error instanceof InvalidManifestsError) {
-      terminal.stderr.write(renderDiagnostics(error.diagnostics, { color: terminal.stderrColor }));
-    }
+    if (error instanceof InvalidManifestsError) writeDiagnostics(error, deps, deps.terminal);
     throw error;
   }
 }

@@ -48,5 +48,13 @@ async function prepareDestroyPlan(deps: ApplyDeps, options: DestroyOptions) {
       'Check that this is the workspace you mean, then run again with --allow-mass-delete.',
     );
   }
-  return { plan, desired: new Map(), live, lock, workspace: deps.workspace, diagnostics: [] };
+  return {
+    plan,
+    desired: new Map(),
+    live,
+    lock,
+    workspace: deps.workspace,
+    diagnostics: [],
+    sources: new Map(),
+  };
 }

@@ -48,11 +48,11 @@ export async function runDrift(
     lockIds = Object.fromEntries(
       Object.entries(prepared.lock?.tasks ?? {}).map(([key, entry]) => [key, entry.id]),
     );
-    await writeDiagnostics(prepared.diagnostics, deps, output);
+    writeDiagnostics(prepared, deps, output);
     const pending = await readPendingJournal(deps.workspace.stateDir); // only apply may settle it
     if (pending !== null) output.stderr.write(`Warning: ${pending.warning}\n`);
   } catch (error) {
-    if (error instanceof InvalidManifestsError) await writeDiagnostics(error.diagnostics, deps, output);
+    if (error instanceof InvalidManifestsError) writeDiagnostics(error, deps, output);
     throw error;
   }
   const report = driftReportOf(plan, lockIds);

@@ -6,7 +6,7 @@
  * listing returned summaries; any failed read fails the plan (exit 1) — it never becomes "create everything".
  */
 import { randomBytes } from 'node:crypto';
-import { appendFile, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { appendFile, rename, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
 import { hasErrors, type Diagnostic } from '../core/diagnostics.js';
@@ -58,13 +58,18 @@ export interface PreparedPlan {
   live: Map<string, LiveTask>;
   lock: Lockfile | null;
   workspace: Workspace;
-  /** Manifest warnings (errors throw `InvalidManifestsError`). */
+  /** Manifest warnings (errors throw `InvalidManifestsError`) and the texts they point into. */
   diagnostics: Diagnostic[];
+  sources: ReadonlyMap<string, string>;
 }
 
 /** The manifests have errors: exit 3 after the diagnostics are printed (they travel with the error). */
 export class InvalidManifestsError extends InvalidInputError {
-  constructor(readonly diagnostics: Diagnostic[]) {
+  constructor(
+    readonly diagnostics: Diagnostic[],
+    /** The manifest texts as they were checked, for source excerpts. */
+    readonly sources: ReadonlyMap<string, string>,
+  ) {
     const count = diagnostics.filter((d) => d.severity === 'error').length;
     super(
       `The manifests have ${count} error${count === 1 ? '' : 's'}; nothing was planned.`,
@@ -85,7 +90,8 @@ export async function preparePlan(deps: PlanDeps, request: PlanRequest): Promise
     env: deps.env,
     workspaceRoot: workspace.root,
   });
-  if (hasErrors(manifests.diagnostics)) throw new InvalidManifestsError(manifests.diagnostics);
+  if (hasErrors(manifests.diagnostics))
+    throw new InvalidManifestsError(manifests.diagnostics, manifests.sources);
   assertReplaceKeys(manifests.tasks, request.replace ?? []);
   const lock = await readLockfile(workspace.lockfilePath);
   assertLockOrigin(lock, deps.origin, request.allowForeignOrigin === true);
@@ -117,6 +123,7 @@ export async function preparePlan(deps: PlanDeps, request: PlanRequest): Promise
     lock,
     workspace,
     diagnostics: manifests.diagnostics,
+    sources: manifests.sources,
   };
 }
 
@@ -190,10 +197,10 @@ export async function runPlan(deps: PlanDeps, options: RunPlanOptions, output: P
   try {
     prepared = await preparePlan(deps, { ...options, keepRefusals: true });
   } catch (error) {
-    if (error instanceof InvalidManifestsError) await writeDiagnostics(error.diagnostics, deps, output);
+    if (error instanceof InvalidManifestsError) writeDiagnostics(error, deps, output);
     throw error;
   }
-  await writeDiagnostics(prepared.diagnostics, deps, output);
+  writeDiagnostics(prepared, deps, output);
   const pending = await readPendingJournal(deps.workspace.stateDir); // only apply may settle it
   if (pending !== null) output.stderr.write(`Warning: ${pending.warning}\n`);
   const { plan } = prepared;
@@ -214,22 +221,20 @@ export async function runPlan(deps: PlanDeps, options: RunPlanOptions, output: P
  * Manifest diagnostics on stderr, as `titan validate` shows them (with source excerpts), plus workflow commands
  * on GitHub Actions so they become annotations on the YAML lines.
  */
-export async function writeDiagnostics(
-  diagnostics: readonly Diagnostic[],
+export function writeDiagnostics(
+  report: { diagnostics: readonly Diagnostic[]; sources: ReadonlyMap<string, string> },
   deps: Pick<PlanDeps, 'cwd' | 'env'>,
-  output: Pick<PlanOutput, 'stderr' | 'stderrColor'>,
-): Promise<void> {
+  output: { stderr: Writable; stderrColor: boolean },
+): void {
+  const { diagnostics, sources } = report;
   if (diagnostics.length === 0) return;
-  const sources = new Map<string, string>();
-  for (const file of new Set(
-    diagnostics.flatMap((d) => (d.file !== undefined && d.line !== undefined ? [d.file] : [])),
-  )) {
-    const text = await readFile(path.resolve(deps.cwd, file), 'utf8').catch(() => undefined);
-    if (text !== undefined && text.length <= 4 * 1024 * 1024) sources.set(file, text);
+  const text = renderDiagnostics(diagnostics, { color: output.stderrColor, sources });
+  output.stderr.write(text.endsWith('\n') ? text : `${text}\n`);
+  if (deps.env.GITHUB_ACTIONS === 'true') {
+    output.stderr.write(
+      renderDiagnosticsGithub(diagnostics, { cwd: deps.cwd, root: deps.env.GITHUB_WORKSPACE }),
+    );
   }
-  const report = renderDiagnostics(diagnostics, { color: output.stderrColor, sources });
-  output.stderr.write(report.endsWith('\n') ? report : `${report}\n`);
-  if (deps.env.GITHUB_ACTIONS === 'true') output.stderr.write(renderDiagnosticsGithub(diagnostics));
 }
 
 export function renderPlan(plan: Plan, format: PlanFormat, color: boolean): string {
