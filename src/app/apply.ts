@@ -12,7 +12,7 @@ import { hasChanges, type Plan } from '../core/plan/model.js';
 import type { TaskServiceClient } from '../io/api/types.js';
 import type { JournalOptions } from '../io/journal.js';
 import { readPlanFile } from '../io/plan-file.js';
-import { acquireWorkspaceLock, type LockEnvironment } from '../io/workspace-lock.js';
+import { acquireWorkspaceLock, type LockEnvironment, type WorkspaceLock } from '../io/workspace-lock.js';
 import type { Workspace } from '../io/workspace.js';
 import {
   renderApplyReport,
@@ -27,6 +27,7 @@ import {
   ApplySession,
   DEFAULT_CREATE_WINDOW_MS,
   recoverWorkspace,
+  type Recovered,
   type SessionDeps,
 } from './apply-session.js';
 import { runChanges, type RunControls, type RunInput } from './apply-run.js';
@@ -134,26 +135,8 @@ export async function applyPlan(
   source: PlanSource,
 ): Promise<void> {
   const { terminal } = deps;
-  const lock = await acquireWorkspaceLock(
-    {
-      stateDir: deps.workspace.stateDir,
-      command,
-      timeoutMs: options.lockTimeoutMs,
-      signal: deps.controls.stop,
-    },
-    deps.lockEnvironment,
-  );
+  const { lock, recovered } = await lockAndRecover(deps, options, command);
   try {
-    const sessionDeps = toSessionDeps(deps);
-    const recovered = await recoverWorkspace(
-      { ...sessionDeps, allowForeignOrigin: options.allowForeignOrigin },
-      deps.client,
-    );
-    if (recovered.notes.length > 0) {
-      terminal.stderr.write(
-        `Settled ${recovered.notes.length} write(s) left by an interrupted apply:\n${recovered.notes.map((n) => `  ${n}`).join('\n')}\n`,
-      );
-    }
     throwIfStopped(deps.controls);
     const prepared = await withDiagnostics(source(deps), deps);
     const { plan } = prepared;
@@ -181,6 +164,41 @@ export async function applyPlan(
     if (options.verify) await verify(deps, options.verifyPlan ?? source);
   } finally {
     await lock.release();
+  }
+}
+
+/**
+ * Takes the workspace lock, then settles what an interrupted apply left in the journal (reporting it). The
+ * caller releases the lock.
+ */
+export async function lockAndRecover(
+  deps: ApplyDeps,
+  options: Pick<ApplyOptions, 'lockTimeoutMs' | 'allowForeignOrigin'>,
+  command: string,
+): Promise<{ lock: WorkspaceLock; recovered: Recovered }> {
+  const lock = await acquireWorkspaceLock(
+    {
+      stateDir: deps.workspace.stateDir,
+      command,
+      timeoutMs: options.lockTimeoutMs,
+      signal: deps.controls.stop,
+    },
+    deps.lockEnvironment,
+  );
+  try {
+    const recovered = await recoverWorkspace(
+      { ...toSessionDeps(deps), allowForeignOrigin: options.allowForeignOrigin },
+      deps.client,
+    );
+    if (recovered.notes.length > 0) {
+      deps.terminal.stderr.write(
+        `Settled ${recovered.notes.length} write(s) left by an interrupted apply:\n${recovered.notes.map((n) => `  ${n}`).join('\n')}\n`,
+      );
+    }
+    return { lock, recovered };
+  } catch (error) {
+    await lock.release();
+    throw error;
   }
 }
 

@@ -17,9 +17,8 @@ import { appliedDigest, normalizeSpec } from '../core/plan/normalize.js';
 import { planChanges } from '../core/plan/planner.js';
 import { NotFoundError } from '../io/api/errors.js';
 import { loadManifests } from '../io/manifests.js';
-import { acquireWorkspaceLock } from '../io/workspace-lock.js';
-import { toSessionDeps, type ApplyDeps } from './apply.js';
-import { ApplySession, recoverWorkspace } from './apply-session.js';
+import { lockAndRecover, toSessionDeps, type ApplyDeps } from './apply.js';
+import { ApplySession } from './apply-session.js';
 import { lockFilePath } from './apply-run.js';
 
 export interface ImportOptions {
@@ -35,22 +34,9 @@ async function inLockedSession<T>(
   command: string,
   body: (session: ApplySession) => Promise<T>,
 ): Promise<T> {
-  const lock = await acquireWorkspaceLock(
-    {
-      stateDir: deps.workspace.stateDir,
-      command,
-      timeoutMs: options.lockTimeoutMs,
-      signal: deps.controls.stop,
-    },
-    deps.lockEnvironment,
-  );
+  const { lock, recovered } = await lockAndRecover(deps, options, command);
   try {
-    const sessionDeps = toSessionDeps(deps);
-    const recovered = await recoverWorkspace(
-      { ...sessionDeps, allowForeignOrigin: options.allowForeignOrigin },
-      deps.client,
-    );
-    const session = await ApplySession.open(sessionDeps, recovered.lock, randomUUID());
+    const session = await ApplySession.open(toSessionDeps(deps), recovered.lock, randomUUID());
     let result: T;
     try {
       result = await body(session);
