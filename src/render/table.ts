@@ -64,7 +64,7 @@ export const style = {
   cyan: (text: string): string => `\x1b[36m${text}\x1b[39m`,
 };
 
-const ANSI = /\x1b\[[0-9;]*m/g; // eslint-disable-line no-control-regex -- matching ANSI styling is the point
+const ANSI = /\x1b\[[0-9;]*m/g; // the control character is the point: it matches ANSI styling
 
 /** Width on screen: ANSI styling takes none, each code point one column (tables hold ids, names, numbers). */
 export function displayWidth(text: string): number {

@@ -3,7 +3,7 @@ import type { JsonObject } from '../../src/core/json.js';
 import type { Emulator } from '../../src/emulator/index.js';
 
 /** A parsed response body: tests read arbitrary shapes from it. */
-export type Body = any; // eslint-disable-line @typescript-eslint/no-explicit-any -- response shapes vary per endpoint
+export type Body = any; // any: response shapes vary per endpoint
 
 export interface ApiAnswer {
   status: number;

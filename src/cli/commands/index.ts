@@ -28,7 +28,7 @@ export interface GlobalOptions {
   debug: boolean;
 }
 
-export type TitanCommand = CommandModule<GlobalOptions, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- yargs infers each command's own argument type
+export type TitanCommand = CommandModule<GlobalOptions, any>; // any: each command's arguments are its own type, inferred by yargs
 
 export function commands(io: ProcessIO): TitanCommand[] {
   const all: ((io: ProcessIO) => TitanCommand | TitanCommand[])[] = [
