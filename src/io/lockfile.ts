@@ -97,6 +97,17 @@ export async function writeLockfile(lockfilePath: string, lock: Lockfile): Promi
   await writeFileAtomic(lockfilePath, renderLockfile(lock));
 }
 
+/** Writes `content` to a new file and fsyncs it: the bytes are durable before the file is renamed or linked. */
+export async function writeSyncedFile(file: string, content: string): Promise<void> {
+  const handle = await open(file, 'w', 0o644);
+  try {
+    await handle.writeFile(content, 'utf8');
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
 /**
  * Replaces `file` with `content` so that a crash at any instant leaves either the old or the new bytes: write a
  * temp file beside it, fsync it, rename over the target, fsync the folder (so the rename itself is durable).
@@ -104,13 +115,7 @@ export async function writeLockfile(lockfilePath: string, lock: Lockfile): Promi
 export async function writeFileAtomic(file: string, content: string): Promise<void> {
   const temp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
   try {
-    const handle = await open(temp, 'w', 0o644);
-    try {
-      await handle.writeFile(content, 'utf8');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
+    await writeSyncedFile(temp, content);
     await rename(temp, file);
   } catch (error) {
     await unlink(temp).catch(() => undefined);

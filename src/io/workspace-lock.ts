@@ -6,12 +6,12 @@
  * refuses (exit 4) with the holder's details and the `force-unlock` command.
  */
 import { randomUUID } from 'node:crypto';
-import { link, mkdir, open, readFile, stat, unlink, writeFile } from 'node:fs/promises';
+import { link, mkdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { formatDuration } from '../core/duration.js';
 import { InterruptedError, OperationalError, RefusedError, TitanError } from '../core/errors.js';
-import { syncFolder } from './lockfile.js';
+import { syncFolder, writeSyncedFile } from './lockfile.js';
 
 export const WORKSPACE_LOCK_FILE = 'apply.lock';
 
@@ -164,13 +164,7 @@ async function tryCreate(file: string, holder: LockHolder): Promise<boolean> {
   const content = `${JSON.stringify(holder, null, 2)}\n`;
   const temp = `${file}.${holder.id}.tmp`;
   try {
-    const handle = await open(temp, 'w', 0o644);
-    try {
-      await handle.writeFile(content, 'utf8');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
+    await writeSyncedFile(temp, content);
     await link(temp, file);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? '';

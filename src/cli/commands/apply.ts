@@ -107,13 +107,7 @@ export function applyCommand(io: ProcessIO): TitanCommand {
         await runApply(deps, {
           paths: argv.paths,
           ...(planFile !== undefined ? { planFile } : {}),
-          autoApprove: argv['auto-approve'],
-          parallelism: argv.parallelism,
-          continueOnError: argv['continue-on-error'],
-          verify: argv.verify,
-          lockTimeoutMs: argv['lock-timeout'],
-          allowMassDelete: argv['allow-mass-delete'],
-          allowForeignOrigin: argv['allow-foreign-origin'],
+          ...writeOptionsOf(argv),
           replace: argv.replace,
           targets: argv.target,
         });
@@ -122,6 +116,17 @@ export function applyCommand(io: ProcessIO): TitanCommand {
   };
   return command;
 }
+
+/** The options `apply` and `destroy` share, from their flags. */
+export const writeOptionsOf = (argv: WriteArgs) => ({
+  autoApprove: argv['auto-approve'],
+  parallelism: argv.parallelism,
+  continueOnError: argv['continue-on-error'],
+  verify: argv.verify,
+  lockTimeoutMs: argv['lock-timeout'],
+  allowMassDelete: argv['allow-mass-delete'],
+  allowForeignOrigin: argv['allow-foreign-origin'],
+});
 
 /** `titan apply FILE` with one existing file that is not a manifest (.yaml/.yml): a saved plan. */
 function savedPlanArgument(paths: readonly string[], cwd: string): string | undefined {

@@ -2,7 +2,7 @@
 import type { CommandModule } from 'yargs';
 import { resolveWorkspace } from '../../io/workspace.js';
 import type { ProcessIO } from '../io.js';
-import { withWriteSession, writeOptions, type WriteArgs } from './apply.js';
+import { withWriteSession, writeOptions, writeOptionsOf, type WriteArgs } from './apply.js';
 import type { GlobalOptions, TitanCommand } from './index.js';
 import { manifestPaths } from './options.js';
 
@@ -29,17 +29,7 @@ export function destroyCommand(io: ProcessIO): TitanCommand {
     handler: async (argv) => {
       const { runDestroy } = await import('../../app/destroy.js');
       const workspace = resolveWorkspace(argv.paths, io.cwd, argv.workspace);
-      await withWriteSession(argv, io, workspace, (deps) =>
-        runDestroy(deps, {
-          autoApprove: argv['auto-approve'],
-          parallelism: argv.parallelism,
-          continueOnError: argv['continue-on-error'],
-          verify: argv.verify,
-          lockTimeoutMs: argv['lock-timeout'],
-          allowMassDelete: argv['allow-mass-delete'],
-          allowForeignOrigin: argv['allow-foreign-origin'],
-        }),
-      );
+      await withWriteSession(argv, io, workspace, (deps) => runDestroy(deps, writeOptionsOf(argv)));
     },
   };
   return command;

@@ -1,20 +1,10 @@
 /** `titan executions list|get|watch|pause|resume|stop`. */
 import type { Argv, CommandModule } from 'yargs';
-import type { ExecutionStatus, ExportFormat } from '../../io/api/types.js';
+import { EXECUTION_STATUSES, type ExecutionStatus, type ExportFormat } from '../../io/api/types.js';
 import type { ProcessIO } from '../io.js';
 import type { GlobalOptions, TitanCommand } from './index.js';
 import { InvalidInputError } from '../../core/errors.js';
 import { followOptions, runtimeOptions, timeoutOption, withRuntime, type RuntimeArgs } from './run.js';
-
-const STATUSES: readonly ExecutionStatus[] = [
-  'queued',
-  'running',
-  'paused',
-  'completed',
-  'completed_with_errors',
-  'failed',
-  'cancelled',
-];
 
 interface ListArgs extends RuntimeArgs {
   key?: string;
@@ -64,7 +54,7 @@ export function executionsCommand(io: ProcessIO): TitanCommand {
             y
               .positional('key', { type: 'string', describe: 'Manifest key, resolved through titan.lock' })
               .option('task-id', { type: 'string', describe: 'A task by its remote id' })
-              .option('status', { choices: STATUSES, describe: 'Only executions in this status' })
+              .option('status', { choices: EXECUTION_STATUSES, describe: 'Only executions in this status' })
               .option('limit', {
                 type: 'number',
                 default: 50,

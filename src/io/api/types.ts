@@ -6,8 +6,16 @@ import type { Writable } from 'node:stream';
 import type { JsonObject } from '../../core/json.js';
 import type { LiveTask, TaskSpec } from '../../core/model.js';
 
-export type ExecutionStatus =
-  'queued' | 'running' | 'paused' | 'completed' | 'completed_with_errors' | 'failed' | 'cancelled';
+export const EXECUTION_STATUSES = [
+  'queued',
+  'running',
+  'paused',
+  'completed',
+  'completed_with_errors',
+  'failed',
+  'cancelled',
+] as const;
+export type ExecutionStatus = (typeof EXECUTION_STATUSES)[number];
 
 export const TERMINAL_EXECUTION_STATUSES: readonly ExecutionStatus[] = [
   'completed',
