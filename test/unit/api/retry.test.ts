@@ -160,3 +160,24 @@ describe('retry arithmetic', () => {
     expect(calls()).toBe(2);
   });
 });
+
+describe('debug trace', () => {
+  it('names method, path, status and the request id the service sent, never the token', async () => {
+    const lines: string[] = [];
+    const client = createClient({
+      origin: 'http://127.0.0.1:9',
+      token: 'secret-token',
+      trace: (line) => lines.push(line),
+      fetch: (async () =>
+        new Response(JSON.stringify({ success: true, data: { id: 'e1', task_id: 't', status: 'queued' } }), {
+          status: 200,
+          headers: { 'x-request-id': 'req-42' },
+        })) as typeof fetch,
+    });
+    await client.getExecution('e1');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^GET \/api\/v1\/executions\/e1 200 \d+ms attempt 1/);
+    expect(lines[0]).toContain('req-42');
+    expect(lines.join('\n')).not.toContain('secret-token');
+  });
+});
