@@ -3,6 +3,7 @@
  * URL and record index, so an export of any size is streamed without being stored. Pure.
  */
 import { isJsonObject, type JsonObject, type JsonValue } from '../core/json.js';
+import { seededRandom } from '../core/random.js';
 
 export interface MediaField {
   name: string;
@@ -72,7 +73,7 @@ export function* generateRecords(
     const url = source.urls[urlIndex] ?? '';
     if (isFailingUrl(url)) continue;
     for (let recordIndex = 0; recordIndex < source.recordsPerUrl; recordIndex++) {
-      const random = seededRandom(`${source.id}|${url}|${recordIndex}`);
+      const random = randomFromText(`${source.id}|${url}|${recordIndex}`);
       const context: GenContext = { random, url, n: recordIndex + 1 };
       yield generateRecord(source.outputSchema, context, (field) =>
         media.has(field) ? mediaUrl(mediaIdFor(source.id, urlIndex, recordIndex, field)) : undefined,
@@ -86,7 +87,11 @@ export function sampleRecords(schema: JsonObject, seed: string, url: string, cou
   const out: JsonObject[] = [];
   for (let i = 0; i < count; i++) {
     out.push(
-      generateRecord(schema, { random: seededRandom(`${seed}|${url}|${i}`), url, n: i + 1 }, () => undefined),
+      generateRecord(
+        schema,
+        { random: randomFromText(`${seed}|${url}|${i}`), url, n: i + 1 },
+        () => undefined,
+      ),
     );
   }
   return out;
@@ -239,17 +244,8 @@ export function hash32(text: string): number {
   return h >>> 0;
 }
 
-/** mulberry32 seeded from a string. */
-export function seededRandom(seed: string): () => number {
-  let state = hash32(seed);
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The shared seeded generator, seeded from a string (execution id + URL). */
+export const randomFromText = (seed: string): (() => number) => seededRandom(hash32(seed));
 
 /** One CSV line (RFC 4180): nested values as JSON, null as an empty cell. */
 export function renderCsvRow(values: readonly (JsonValue | undefined)[]): string {
@@ -264,7 +260,7 @@ function csvCell(value: JsonValue | undefined): string {
 
 /** Tiny deterministic media bytes of the right kind for common types (a real 1×1 PNG / GIF, an SVG). */
 export function mediaBytes(id: string, contentType: string): Buffer {
-  const random = seededRandom(id);
+  const random = randomFromText(id);
   const [r, g, b] = [0, 0, 0].map(() => Math.floor(random() * 256)) as [number, number, number];
   if (contentType === 'image/png' || contentType === 'image/*') return png1x1(r, g, b);
   if (contentType === 'image/gif') {

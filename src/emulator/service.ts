@@ -4,6 +4,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { isJsonObject, type JsonObject, type JsonValue } from '../core/json.js';
+import { defaultOutputSchema } from './default-schemas.js';
 import { badRequest, notFound } from './http.js';
 import { recordCountOf } from './records.js';
 import type { ResolvedOptions } from './options.js';
@@ -23,32 +24,6 @@ const SUMMARY_FIELDS = [
   'created_at',
   'updated_at',
 ] as const;
-
-/** Output of actions that need no `output_schema`. */
-const DEFAULT_SCHEMAS: Record<string, JsonObject> = {
-  search: {
-    type: 'object',
-    properties: {
-      title: { type: 'string' },
-      url: { type: 'string', format: 'uri' },
-      snippet: { type: 'string' },
-      rank: { type: 'integer', minimum: 1, maximum: 100 },
-    },
-  },
-  crawl: {
-    type: 'object',
-    properties: {
-      url: { type: 'string', format: 'uri' },
-      title: { type: 'string' },
-      depth: { type: 'integer', maximum: 3 },
-    },
-  },
-  api_call: {
-    type: 'object',
-    properties: { status_code: { type: 'integer', minimum: 200, maximum: 200 }, body: { type: 'object' } },
-  },
-  scrape: { type: 'object', properties: { title: { type: 'string' }, text: { type: 'string' } } },
-};
 
 export interface ServiceDeps {
   store: Store;
@@ -282,7 +257,7 @@ export class Service {
       template?.defaults.output_schema as JsonValue,
     ];
     const found = candidates.find(isJsonObject);
-    return found ?? (DEFAULT_SCHEMAS[String(source.action_type ?? 'scrape')] as JsonObject);
+    return found ?? defaultOutputSchema(String(source.action_type ?? 'scrape'));
   }
 }
 

@@ -3,6 +3,7 @@
  * memory; `onChange` hands every changed record to the persistence layer (its change log, then a snapshot).
  */
 import type { JsonObject } from '../core/json.js';
+import { TERMINAL_EXECUTION_STATUSES, type ExecutionStatus } from '../io/api/types.js';
 import { microsFromIso, type StampClock } from './clock.js';
 
 export interface TaskRecord {
@@ -16,17 +17,9 @@ export interface TaskRecord {
   updatedMicros: number;
 }
 
-export const EXECUTION_STATUSES = [
-  'queued',
-  'running',
-  'paused',
-  'completed',
-  'completed_with_errors',
-  'failed',
-  'cancelled',
-] as const;
-export type ExecutionStatus = (typeof EXECUTION_STATUSES)[number];
-export const TERMINAL = new Set<string>(['completed', 'completed_with_errors', 'failed', 'cancelled']);
+/** The emulator serves the wire contract the client reads: one list of statuses for both. */
+export { EXECUTION_STATUSES, type ExecutionStatus } from '../io/api/types.js';
+export const TERMINAL = new Set<string>(TERMINAL_EXECUTION_STATUSES);
 
 export interface ExecutionRecord {
   id: string;

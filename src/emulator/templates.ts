@@ -2,16 +2,11 @@
 import { createHash } from 'node:crypto';
 import { isJsonObject, type JsonObject } from '../core/json.js';
 import { ACTION_TYPES } from '../core/model.js';
+import type { Template } from '../io/api/types.js';
+import { DEFAULT_OUTPUT_SCHEMAS } from './default-schemas.js';
 import type { TemplateDefinition } from './types.js';
 
-export interface Template {
-  id: string;
-  slug: string;
-  name: string;
-  description: string;
-  action_type: string;
-  defaults: JsonObject;
-}
+export type { Template };
 
 export const BUILTIN_TEMPLATES: readonly TemplateDefinition[] = [
   {
@@ -22,15 +17,7 @@ export const BUILTIN_TEMPLATES: readonly TemplateDefinition[] = [
     defaults: {
       limits: { max_results: 25 },
       payload: { include_ads: false },
-      output_schema: {
-        type: 'object',
-        properties: {
-          title: { type: 'string' },
-          url: { type: 'string', format: 'uri' },
-          snippet: { type: 'string' },
-          rank: { type: 'integer', minimum: 1, maximum: 100 },
-        },
-      },
+      output_schema: DEFAULT_OUTPUT_SCHEMAS.search,
     },
   },
   {

@@ -8,6 +8,7 @@ import { createBodyFromSpec } from '../../src/core/task-body.js';
 import type { Emulator, EmulatorOptions } from '../../src/emulator/index.js';
 import { AmbiguousWriteError, NetworkError, ServerError, TimeoutError } from '../../src/io/api/errors.js';
 import { createClient } from '../../src/io/api/client.js';
+import { seededRandom } from '../../src/core/random.js';
 import {
   apiCallSpec,
   classicSpec,
@@ -24,18 +25,6 @@ afterEach(async () => {
 });
 const start = async (options: EmulatorOptions): Promise<Emulator> =>
   (emulator = await contractEmulator(options));
-
-/** A reproducible random source (mulberry32), so fault patterns are the same on every run. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Scripted values first, then `rest` forever. */
 const scripted = (values: number[], rest: number) => () => values.shift() ?? rest;

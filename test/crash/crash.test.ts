@@ -6,7 +6,8 @@
  * of a sequential and of a concurrent apply, with both aftermaths, and many more random instants.
  */
 import { describe, expect, it } from 'vitest';
-import { planIsEmpty, seededRandom } from '../e2e/apply-support.js';
+import { seededRandom } from '../../src/core/random.js';
+import { planIsEmpty } from '../e2e/apply-support.js';
 import {
   prepareScenario,
   runCrashCase,

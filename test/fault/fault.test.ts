@@ -18,11 +18,11 @@ import {
   describeRun,
   liveTasks,
   planIsEmpty,
-  seededRandom,
   titan,
   type ManifestSpec,
   type Workspace,
 } from '../e2e/apply-support.js';
+import { seededRandom } from '../../src/core/random.js';
 import { readLockfile } from '../../src/io/lockfile.js';
 
 const LONG = process.env.TITAN_CRASH_LONG === '1';
