@@ -5,7 +5,7 @@
  * (`src/core/manifest`). Never throws for bad input: every problem is a diagnostic.
  */
 import { closeSync, existsSync, openSync, readSync, realpathSync, statSync, type Dirent } from 'node:fs';
-import { open, readdir, realpath, stat } from 'node:fs/promises';
+import { readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Diagnostic } from '../core/diagnostics.js';
 import { sortDiagnostics } from '../core/diagnostics.js';
@@ -220,7 +220,7 @@ async function readManifestFile(
     const info = await stat(absPath);
     if (!info.isFile()) return notAFile(shown);
     if (info.size > limits.maxFileBytes) return tooLargeFile(shown, info.size, limits.maxFileBytes);
-    const bytes = await readBoundedAsync(absPath, info.size, limits.maxFileBytes);
+    const bytes = readBounded(absPath, info.size, limits.maxFileBytes);
     if (bytes === undefined) return tooLargeFile(shown, limits.maxFileBytes + 1, limits.maxFileBytes);
     const decoded = decodeUtf8(bytes);
     if (decoded === undefined) {
@@ -246,29 +246,10 @@ async function readManifestFile(
 
 /**
  * A file's bytes, or undefined when it holds more than `max` (it may have grown since `stat` said `size`):
- * titan never reads more than the limit, whatever the file does.
+ * titan never reads more than the limit, whatever the file does. Synchronous, because `$ref` bundling in the
+ * pure core asks for files synchronously; manifests use the same reader.
  */
-async function readBoundedAsync(file: string, size: number, max: number): Promise<Uint8Array | undefined> {
-  const handle = await open(file, 'r');
-  try {
-    let buffer: Buffer = Buffer.alloc(Math.min(size, max) + 1);
-    let length = 0;
-    for (;;) {
-      if (length === buffer.length) {
-        if (length > max) return undefined;
-        buffer = grown(buffer, max);
-      }
-      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
-      if (bytesRead === 0) return length > max ? undefined : buffer.subarray(0, length);
-      length += bytesRead;
-    }
-  } finally {
-    await handle.close();
-  }
-}
-
-/** The synchronous twin of `readBoundedAsync`. */
-function readBoundedSync(file: string, size: number, max: number): Uint8Array | undefined {
+function readBounded(file: string, size: number, max: number): Uint8Array | undefined {
   const fd = openSync(file, 'r');
   try {
     let buffer: Buffer = Buffer.alloc(Math.min(size, max) + 1);
@@ -326,7 +307,7 @@ function createRefReader(
       realRoot ??= safeRealpath(boundary.root);
       const relative = path.relative(realRoot, realpathSync(absolutePath));
       if (relative.startsWith('..') || path.isAbsolute(relative)) return { ok: false, reason: 'outside' };
-      const bytes = readBoundedSync(absolutePath, info.size, limits.maxFileBytes);
+      const bytes = readBounded(absolutePath, info.size, limits.maxFileBytes);
       if (bytes === undefined) return { ok: false, reason: 'too-large' };
       const text = decodeUtf8(bytes);
       if (text === undefined) return { ok: false, reason: 'unreadable', detail: 'not valid UTF-8 text' };
