@@ -10,6 +10,7 @@ import { Code } from './codes.js';
 import { describeValue, quote } from './describe.js';
 import { displayPath, pathFromPointer, toPointer, valueAt, type Path, type PathSegment } from './paths.js';
 import { diagnosticsFromSchemaErrors } from './schema-errors.js';
+import { isPlainSchema } from './plain-schema.js';
 import { DRAFT_07, DRAFT_2020_12, dialectOf, type ManifestSchemas } from './schema-port.js';
 import { visitSchemas } from './schema-walk.js';
 import { didYouMean } from './suggest.js';
@@ -72,6 +73,7 @@ export function checkOutputSchema(
   });
   const walked = walkForProblems(schema, engine, make, name, site.isSensitive);
   if (meta.length > 0 || walked.length > 0) return [...meta, ...walked];
+  if (isPlainSchema(schema)) return [];
 
   const outcome = engine.compileOutputSchema(schema);
   const out: Diagnostic[] = [];
