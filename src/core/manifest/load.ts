@@ -45,64 +45,126 @@ export interface CheckedManifests {
 
 export const MAX_PROBLEMS_PER_FILE = 100;
 
-interface FileOutcome {
-  file: ManifestText;
-  tasks: DesiredTask[];
-  diagnostics: Diagnostic[];
-  identities: TaskIdentity[];
-}
-
 /** Diagnostics located in referenced files, reported once with the manifests that use them. */
 type SharedProblems = Map<string, { diagnostic: Diagnostic; usedBy: Set<string> }>;
+
+/**
+ * What checking one file found, as plain data: files are checked independently (possibly on other threads) and
+ * the checks combined by `combineFileChecks`.
+ */
+export interface FileCheck {
+  file: { absPath: string; display: string };
+  /** Holds a manifest-shaped document (or one titan failed on: reported as a manifest would be). */
+  manifest: boolean;
+  tasks: DesiredTask[];
+  /** Its own problems; for another YAML file, what is reported unless a `$ref` names it. */
+  diagnostics: Diagnostic[];
+  /** Problems located in the files its `$ref`s name: reported once, with every manifest using them. */
+  shared: Diagnostic[];
+  identities: TaskIdentity[];
+  /** Absolute paths of the files its `$ref`s name (followed, or mentioned in a document titan could not read). */
+  referenced: string[];
+  /** Another YAML file that reads fine and is not empty: skipped with a warning, and not counted as a file. */
+  skipped: boolean;
+}
 
 export function checkManifestTexts(
   files: readonly ManifestText[],
   options: CheckManifestsOptions,
 ): CheckedManifests {
-  const parsed = files.map((file) => parseFile(file, options));
-  const referenced = new Set<string>();
-  const shared: SharedProblems = new Map();
   const cronVerdicts = new Map<string, CronProblem | undefined>();
-  const outcomes: FileOutcome[] = [];
-  for (const one of parsed) {
-    if (!isManifestFile(one.parsed)) continue;
-    outcomes.push(checkFile(one.file, one.parsed, options, { referenced, shared, cronVerdicts }));
-    for (const mentioned of mentionedRefs(one.file)) referenced.add(mentioned);
+  return combineFileChecks(
+    files.map((file) => checkManifestFile(file, options, cronVerdicts)),
+    options.maxProblemsPerFile,
+  );
+}
+
+/**
+ * Parses and checks one file, keeping nothing of its YAML documents: a large workspace is checked a file at a
+ * time. `cronVerdicts` remembers schedules already checked (many tasks share one).
+ */
+export function checkManifestFile(
+  file: ManifestText,
+  options: CheckManifestsOptions,
+  cronVerdicts = new Map<string, CronProblem | undefined>(),
+): FileCheck {
+  const parsed = parseFile(file, options);
+  const check: FileCheck = {
+    file: { absPath: file.absPath, display: file.display },
+    manifest: isManifestFile(parsed),
+    tasks: [],
+    diagnostics: [],
+    shared: [],
+    identities: [],
+    referenced: [],
+    skipped: false,
+  };
+  if (!check.manifest) {
+    check.skipped = isSkipped(parsed);
+    check.diagnostics = otherFileDiagnostics(file, parsed);
+    return check;
   }
-  const others = parsed.filter((one) => !isManifestFile(one.parsed) && !referenced.has(one.file.absPath));
+  check.diagnostics.push(...parsed.diagnostics);
+  const referenced = new Set(mentionedRefs(file));
+  for (const doc of parsed.documents) {
+    if (doc.empty) continue;
+    try {
+      const checked = checkManifestDocument(doc, {
+        absFile: file.absPath,
+        env: options.env,
+        schemas: options.schemas,
+        refs: options.refs,
+        cronVerdicts,
+      });
+      for (const d of checked.diagnostics) {
+        if (d.file === undefined || d.file === file.display) check.diagnostics.push(d);
+        else check.shared.push(d);
+      }
+      if (checked.task) check.tasks.push(checked.task);
+      if (checked.identity) check.identities.push(checked.identity);
+      for (const f of checked.refFiles) referenced.add(f);
+    } catch (error) {
+      check.diagnostics.push(internalError(error, doc.locator.file, doc.locator.start));
+    }
+  }
+  check.referenced = [...referenced];
+  return check;
+}
+
+/** The workspace-wide result of the files' checks: cross-file rules, sorted tasks and capped diagnostics. */
+export function combineFileChecks(
+  checks: readonly FileCheck[],
+  maxProblemsPerFile = MAX_PROBLEMS_PER_FILE,
+): CheckedManifests {
+  const manifests = checks.filter((check) => check.manifest);
+  const referenced = new Set(manifests.flatMap((check) => check.referenced));
+  const others = checks.filter((check) => !check.manifest && !referenced.has(check.file.absPath));
+  const shared: SharedProblems = new Map();
+  for (const check of manifests) for (const d of check.shared) share(shared, d, check.file.display);
   const diagnostics: Diagnostic[] = [];
   const push = (found: readonly Diagnostic[]): void => {
     for (const d of found) diagnostics.push(d);
   };
-  for (const outcome of outcomes) push(outcome.diagnostics);
-  for (const one of others) push(otherFileDiagnostics(one.file, one.parsed));
+  for (const check of [...manifests, ...others]) push(check.diagnostics);
   push(sharedDiagnostics(shared));
-  push(checkIdentities(outcomes.flatMap((o) => o.identities)));
-  const counted = [
-    ...outcomes.map((o) => o.file.display),
-    ...others.filter((one) => !isSkipped(one.parsed)).map((one) => one.file.display),
-  ];
+  push(checkIdentities(manifests.flatMap((check) => check.identities)));
+  const counted = [...manifests, ...others.filter((check) => !check.skipped)].map(
+    (check) => check.file.display,
+  );
   return {
-    tasks: outcomes.flatMap((o) => o.tasks).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)),
-    diagnostics: capPerFile(
-      sortDiagnostics(diagnostics),
-      options.maxProblemsPerFile ?? MAX_PROBLEMS_PER_FILE,
-    ),
+    tasks: manifests
+      .flatMap((check) => check.tasks)
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)),
+    diagnostics: capPerFile(sortDiagnostics(diagnostics), maxProblemsPerFile),
     files: counted.sort(),
   };
 }
 
-function parseFile(
-  file: ManifestText,
-  options: CheckManifestsOptions,
-): { file: ManifestText; parsed: ParsedFile } {
+function parseFile(file: ManifestText, options: CheckManifestsOptions): ParsedFile {
   try {
-    return { file, parsed: parseYamlDocuments(file.text, file.display, options.refs.limits) };
+    return parseYamlDocuments(file.text, file.display, options.refs.limits);
   } catch (error) {
-    return {
-      file,
-      parsed: { documents: [], diagnostics: [internalError(error, file.display, { line: 1, column: 1 })] },
-    };
+    return { documents: [], diagnostics: [internalError(error, file.display, { line: 1, column: 1 })] };
   }
 }
 
@@ -131,44 +193,6 @@ function otherFileDiagnostics(file: ManifestText, parsed: ParsedFile): Diagnosti
       column: 1,
     },
   ];
-}
-
-interface LoadState {
-  /** Absolute paths of the files `$ref`s name. */
-  referenced: Set<string>;
-  shared: SharedProblems;
-  cronVerdicts: Map<string, CronProblem | undefined>;
-}
-
-function checkFile(
-  file: ManifestText,
-  parsed: ParsedFile,
-  options: CheckManifestsOptions,
-  state: LoadState,
-): FileOutcome {
-  const outcome: FileOutcome = { file, tasks: [], diagnostics: [...parsed.diagnostics], identities: [] };
-  for (const doc of parsed.documents) {
-    if (doc.empty) continue;
-    try {
-      const checked = checkManifestDocument(doc, {
-        absFile: file.absPath,
-        env: options.env,
-        schemas: options.schemas,
-        refs: options.refs,
-        cronVerdicts: state.cronVerdicts,
-      });
-      for (const d of checked.diagnostics) {
-        if (d.file === undefined || d.file === file.display) outcome.diagnostics.push(d);
-        else share(state.shared, d, file.display);
-      }
-      if (checked.task) outcome.tasks.push(checked.task);
-      if (checked.identity) outcome.identities.push(checked.identity);
-      for (const f of checked.refFiles) state.referenced.add(f);
-    } catch (error) {
-      outcome.diagnostics.push(internalError(error, doc.locator.file, doc.locator.start));
-    }
-  }
-  return outcome;
 }
 
 function share(shared: SharedProblems, diagnostic: Diagnostic, usedBy: string): void {

@@ -5,13 +5,12 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { JsonObject, JsonValue } from '../../../src/core/json.js';
+import { isJsonObject, type JsonObject, type JsonValue } from '../../../src/core/json.js';
 import { isPlainSchema } from '../../../src/core/manifest/plain-schema.js';
 import { createManifestSchemas } from '../../../src/io/schemas.js';
 
 const schemas = createManifestSchemas();
 const NAMES = ['a', 'b', 'price', 'sku'];
-const TYPES = ['string', 'number', 'integer', 'boolean', 'null', 'object', 'array'];
 
 /** Keywords each type carries; the grammar mostly stays within them and sometimes strays (see `stray`). */
 const APPLICABLE: Record<string, [string, JsonValue][]> = {
@@ -95,8 +94,11 @@ const schemaArb: fc.Memo<JsonValue> = fc.memo((depth) => {
 });
 
 const rootArb = fc
-  .tuple(schemaArb(3), fc.constantFrom(undefined, 'http://json-schema.org/draft-07/schema#'))
-  .filter((pair): pair is [JsonObject, string | undefined] => typeof pair[0] === 'object' && pair[0] !== null)
+  .tuple(
+    schemaArb(3),
+    fc.constantFrom<string | undefined>(undefined, 'http://json-schema.org/draft-07/schema#'),
+  )
+  .filter((pair): pair is [JsonObject, string | undefined] => isJsonObject(pair[0]))
   .map(([schema, dialect]) => (dialect ? { $schema: dialect, ...schema } : schema));
 
 describe('plain output schemas', () => {
