@@ -1,12 +1,14 @@
 // Bundles the CLI into dist/titan.js. Heavy modules are loaded with dynamic import() by the commands that
 // need them, and esbuild splits them into chunks so `titan --version` parses only the small entry chunk.
 import { build } from 'esbuild';
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 
 const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8'));
 
+// Chunk names carry hashes: without a clean folder, every build would leave the previous chunks behind.
+await rm(new URL('../dist', import.meta.url), { recursive: true, force: true });
 await build({
-  entryPoints: { titan: 'src/cli/bin.ts' },
+  entryPoints: { titan: 'src/cli/bin.ts', 'manifest-worker': 'src/io/manifest-worker.ts' },
   outdir: 'dist',
   bundle: true,
   splitting: true,

@@ -49,6 +49,8 @@ export interface ApplyDeps {
   workspace: Workspace;
   cwd: string;
   env: NodeJS.ProcessEnv;
+  /** The manifest worker script (see `LoadManifestsOptions.worker`). */
+  manifestWorker?: URL;
   terminal: Terminal;
   lockEnvironment: LockEnvironment;
   controls: RunControls;
@@ -122,6 +124,7 @@ const planDeps = (deps: ApplyDeps) => ({
   workspace: deps.workspace,
   cwd: deps.cwd,
   env: deps.env,
+  ...(deps.manifestWorker ? { manifestWorker: deps.manifestWorker } : {}),
 });
 
 /** The shared body of `apply` and `destroy`. */

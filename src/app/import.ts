@@ -54,6 +54,7 @@ async function desiredTasks(deps: ApplyDeps, paths: readonly string[]): Promise<
     cwd: deps.cwd,
     env: deps.env,
     workspaceRoot: deps.workspace.root,
+    ...(deps.manifestWorker ? { worker: deps.manifestWorker } : {}),
   });
   if (hasErrors(manifests.diagnostics)) {
     throw new InvalidInputError(

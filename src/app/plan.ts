@@ -34,6 +34,8 @@ export interface PlanDeps {
   workspace: Workspace;
   cwd: string;
   env: NodeJS.ProcessEnv;
+  /** The manifest worker script (see `LoadManifestsOptions.worker`). */
+  manifestWorker?: URL;
 }
 
 export interface PlanRequest {
@@ -89,6 +91,7 @@ export async function preparePlan(deps: PlanDeps, request: PlanRequest): Promise
     cwd: deps.cwd,
     env: deps.env,
     workspaceRoot: workspace.root,
+    ...(deps.manifestWorker ? { worker: deps.manifestWorker } : {}),
   });
   if (hasErrors(manifests.diagnostics))
     throw new InvalidManifestsError(manifests.diagnostics, manifests.sources);

@@ -20,6 +20,7 @@ export interface ValidateDeps {
   cwd: string;
   env: NodeJS.ProcessEnv;
   stdout: { write(text: string): unknown };
+  manifestWorker?: URL;
   /** Colour for the text rendering (TTY, NO_COLOR and --no-color already decided). */
   color: boolean;
 }
@@ -38,6 +39,7 @@ export async function runValidate(deps: ValidateDeps, request: ValidateRequest):
     cwd: deps.cwd,
     env: deps.env,
     workspaceRoot: workspace.root,
+    ...(deps.manifestWorker ? { worker: deps.manifestWorker } : {}),
   });
   const format = request.format ?? (deps.env.GITHUB_ACTIONS === 'true' ? 'github' : 'text');
   const summary = {

@@ -14,6 +14,7 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
     stdout: process.stdout,
     stderr: process.stderr,
     stdin: process.stdin,
+    manifestWorker: new URL('./manifest-worker.js', import.meta.url),
   });
 }
 process.exitCode = code;

@@ -7,6 +7,8 @@ export interface ProcessIO {
   stdout: Writable & { isTTY?: boolean; columns?: number };
   stderr: Writable & { isTTY?: boolean };
   stdin: Readable & { isTTY?: boolean };
+  /** The bundle's manifest worker script: large workspaces are checked on several threads with it. */
+  manifestWorker?: URL;
 }
 
 /** Colour only on TTYs, never with NO_COLOR or --no-color. */

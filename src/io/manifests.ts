@@ -6,11 +6,19 @@
  */
 import { closeSync, existsSync, openSync, readSync, realpathSync, statSync, type Dirent } from 'node:fs';
 import { readdir, realpath, stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import type { Diagnostic } from '../core/diagnostics.js';
 import { sortDiagnostics } from '../core/diagnostics.js';
 import { Code } from '../core/manifest/codes.js';
-import { checkManifestTexts, type ManifestText } from '../core/manifest/load.js';
+import type { CronProblem } from '../core/manifest/cron.js';
+import {
+  checkManifestFile,
+  combineFileChecks,
+  type FileCheck,
+  type ManifestText,
+} from '../core/manifest/load.js';
 import type { RefBoundary, RefContext, RefFile, RefRead } from '../core/manifest/refs.js';
 import type { ManifestSchemas } from '../core/manifest/schema-port.js';
 import { DEFAULT_LIMITS, tooLargeFile, type ParseLimits } from '../core/manifest/yaml.js';
@@ -30,6 +38,11 @@ export interface LoadManifestsOptions {
   /** The schema engine; created when absent (it costs a few tens of milliseconds: create it once per process). */
   schemas?: ManifestSchemas;
   limits?: ParseLimits;
+  /**
+   * The manifest worker script (`dist/manifest-worker.js` of the bundle): large workspaces are then checked on
+   * several threads. Without it every file is checked on this thread.
+   */
+  worker?: URL;
 }
 
 export interface LoadedManifests {
@@ -57,21 +70,16 @@ export async function loadManifests(
   const display = (absolute: string): string => displayPath(options.cwd, absolute);
   const found = await findManifestFiles(paths.length > 0 ? paths : ['.'], options.cwd);
   const read = await readManifestFiles(found.files, limits, display);
-  const sources = new Map(read.texts.map((t) => [t.display, t.text]));
-  const workspaceRoot = path.resolve(options.cwd, options.workspaceRoot);
-  const boundary = refBoundaryOf(workspaceRoot);
-  const refs: RefContext = {
-    boundary,
-    read: createRefReader(boundary, limits, (absolute, text) => sources.set(display(absolute), text)),
-    displayFile: display,
+  const setup: CheckSetup = {
+    cwd: options.cwd,
+    env: { ...options.env }, // a plain copy: it crosses to workers
+    workspaceRoot: path.resolve(options.cwd, options.workspaceRoot),
     limits,
-    cache: new Map<string, RefFile>(),
   };
-  const checked = checkManifestTexts(read.texts, {
-    env: options.env,
-    schemas: options.schemas ?? createManifestSchemas(),
-    refs,
-  });
+  const result = await checkOnThreads(read.texts, setup, options);
+  const sources = new Map(read.texts.map((t) => [t.display, t.text]));
+  for (const [file, text] of result.refTexts) sources.set(file, text);
+  const checked = combineFileChecks(result.checks);
   const own = [...found.diagnostics, ...read.diagnostics];
   if (found.files.length === 0 && found.diagnostics.length === 0) {
     own.push({
@@ -88,6 +96,101 @@ export async function loadManifests(
   // The core's list is sorted and capped per file; these are about other files (or none).
   const diagnostics = sortDiagnostics(own).concat(checked.diagnostics);
   return { tasks: checked.tasks, diagnostics, files, sources };
+}
+
+/** What a thread needs to check manifest texts: plain data, so it can be sent to a worker. */
+export interface CheckSetup {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  /** Absolute. */
+  workspaceRoot: string;
+  limits: ParseLimits;
+}
+
+export interface CheckedTexts {
+  /** One per text, in the same order. */
+  checks: FileCheck[];
+  /** The referenced files read while checking, by display name. */
+  refTexts: [string, string][];
+}
+
+/** Checks `texts` on the calling thread (the worker script runs this too). */
+export function checkTextsHere(
+  texts: readonly ManifestText[],
+  setup: CheckSetup,
+  schemas: ManifestSchemas = createManifestSchemas(),
+): CheckedTexts {
+  const display = (absolute: string): string => displayPath(setup.cwd, absolute);
+  const boundary = refBoundaryOf(setup.workspaceRoot);
+  const refTexts: [string, string][] = [];
+  const refs: RefContext = {
+    boundary,
+    read: createRefReader(boundary, setup.limits, (absolute, text) =>
+      refTexts.push([display(absolute), text]),
+    ),
+    displayFile: display,
+    limits: setup.limits,
+    cache: new Map<string, RefFile>(),
+  };
+  const cronVerdicts = new Map<string, CronProblem | undefined>();
+  const checks = texts.map((text) =>
+    checkManifestFile(text, { env: setup.env, schemas, refs }, cronVerdicts),
+  );
+  return { checks, refTexts };
+}
+
+/**
+ * Parsing YAML dominates the time of a large workspace and files are checked independently: with a worker script
+ * and more than one core, large workspaces are split by size between this thread and workers. A worker that
+ * fails has its files checked here instead; the result is the same either way.
+ */
+async function checkOnThreads(
+  texts: readonly ManifestText[],
+  setup: CheckSetup,
+  options: LoadManifestsOptions,
+): Promise<CheckedTexts> {
+  const bytes = texts.reduce((sum, t) => sum + t.text.length, 0);
+  const threads = options.worker
+    ? Math.min(availableParallelism(), MAX_THREADS, Math.floor(bytes / MIN_BYTES_PER_THREAD))
+    : 1;
+  if (threads <= 1 || options.worker === undefined) return checkTextsHere(texts, setup, options.schemas);
+  const [mine = [], ...theirs] = splitBySize(texts, threads);
+  const worker = options.worker;
+  const pending = theirs.map((share) =>
+    checkOnWorker(worker, share, setup).catch(() => checkTextsHere(share, setup, options.schemas)),
+  );
+  const results = [checkTextsHere(mine, setup, options.schemas), ...(await Promise.all(pending))];
+  return {
+    checks: results.flatMap((r) => r.checks),
+    refTexts: results.flatMap((r) => r.refTexts),
+  };
+}
+
+/** A worker costs ~0.1 s to start; below this a thread's share is checked faster than that. */
+const MIN_BYTES_PER_THREAD = 512 * 1024;
+const MAX_THREADS = 4;
+
+function checkOnWorker(script: URL, texts: ManifestText[], setup: CheckSetup): Promise<CheckedTexts> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(script, { workerData: { texts, setup } });
+    worker.once('message', (result: CheckedTexts) => resolve(result));
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`the manifest worker exited with code ${code}`)));
+  });
+}
+
+/** Contiguous shares (files stay in order) of about equal size. */
+function splitBySize(texts: readonly ManifestText[], parts: number): ManifestText[][] {
+  const total = texts.reduce((sum, t) => sum + t.text.length, 0);
+  const shares: ManifestText[][] = [[]];
+  let filled = 0;
+  for (const text of texts) {
+    const share = shares[shares.length - 1] as ManifestText[];
+    if (share.length > 0 && filled >= (total * shares.length) / parts) shares.push([text]);
+    else share.push(text);
+    filled += text.text.length;
+  }
+  return shares;
 }
 
 /** The nearest folder at or above the workspace holding `.git` (a folder, or a file in a worktree), else the workspace. */

@@ -189,6 +189,7 @@ export async function withWriteSession(
         workspace,
         cwd: io.cwd,
         env: io.env,
+        ...(io.manifestWorker ? { manifestWorker: io.manifestWorker } : {}),
         terminal: terminalOf(argv, io),
         lockEnvironment: processLockEnvironment(
           io.env,

@@ -38,7 +38,14 @@ export function driftCommand(io: ProcessIO): TitanCommand {
       const workspace = resolveWorkspace(argv.paths, io.cwd, argv.workspace);
       await withConnection(argv, io, workspace, (connection) =>
         runDrift(
-          { client: connection.client, origin: connection.origin, workspace, cwd: io.cwd, env: io.env },
+          {
+            client: connection.client,
+            origin: connection.origin,
+            workspace,
+            cwd: io.cwd,
+            env: io.env,
+            ...(io.manifestWorker ? { manifestWorker: io.manifestWorker } : {}),
+          },
           { paths: argv.paths, allowForeignOrigin: argv['allow-foreign-origin'], format: argv.format },
           outputStreams(io, argv),
         ),

@@ -59,7 +59,14 @@ export function planCommand(io: ProcessIO): TitanCommand {
       const workspace = resolveWorkspace(argv.paths, io.cwd, argv.workspace);
       await withConnection(argv, io, workspace, (connection) =>
         runPlan(
-          { client: connection.client, origin: connection.origin, workspace, cwd: io.cwd, env: io.env },
+          {
+            client: connection.client,
+            origin: connection.origin,
+            workspace,
+            cwd: io.cwd,
+            env: io.env,
+            ...(io.manifestWorker ? { manifestWorker: io.manifestWorker } : {}),
+          },
           {
             paths: argv.paths,
             targets: argv.target,

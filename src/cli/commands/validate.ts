@@ -50,7 +50,13 @@ export function validateCommand(io: ProcessIO): TitanCommand {
         return;
       }
       await runValidate(
-        { cwd: io.cwd, env: io.env, stdout: io.stdout, color: wantsColor(io.stdout, io.env, argv.color) },
+        {
+          cwd: io.cwd,
+          env: io.env,
+          ...(io.manifestWorker ? { manifestWorker: io.manifestWorker } : {}),
+          stdout: io.stdout,
+          color: wantsColor(io.stdout, io.env, argv.color),
+        },
         {
           paths: argv.paths,
           strict: argv.strict,
