@@ -195,6 +195,8 @@ export class ApplySession {
   private compacting: Promise<void> | undefined;
   /** Every compaction rewrites the whole lockfile, so a large lock is compacted less often (linear in total). */
   private defaultCompactRecords = 50;
+  /** The first outcome record that could not be written (see `journalOutcome`). */
+  private outcomeWriteError: unknown;
 
   /** The version on disk when the session opened: the final report compares with it. */
   private readonly initial: Lockfile | null;
@@ -251,9 +253,22 @@ export class ApplySession {
       at: this.deps.now().toISOString(),
       windowMs: this.deps.createWindowMs ?? DEFAULT_CREATE_WINDOW_MS,
     };
+    if (this.outcomeWriteError !== undefined) throw this.outcomeWriteError;
     this.open.set(record.n, record);
     await this.journal.append(record);
     return record.n;
+  }
+
+  /**
+   * Outcomes are journalled without waiting for the fsync: the next intent is appended after them (records reach
+   * the file in order), so no write is sent before the outcomes before it are durable, and the caller's next
+   * write shares their fsync. A crash before then leaves the intent open, which the next run settles by lookup
+   * (as for an answer lost in transit). A failed write stops the run at the next intent, or at the end.
+   */
+  private journalOutcome(record: JournalRecord): void {
+    this.journal.append(record).catch((error: unknown) => {
+      this.outcomeWriteError ??= error;
+    });
   }
 
   /** The answer to intent `n`'s write arrived (a crash boundary for tests: written, outcome not yet journalled). */
@@ -266,21 +281,21 @@ export class ApplySession {
   async done(n: number, ops: LockOps): Promise<void> {
     this.open.delete(n);
     applyLockOpsInPlace(this.lock.tasks, ops);
-    await this.journal.append({ t: 'done', n, ...ops });
+    this.journalOutcome({ t: 'done', n, ...ops });
     await this.outcomeRecorded();
   }
 
   /** Intent `n` certainly did not take effect. */
   async failed(n: number, reason: string): Promise<void> {
     this.open.delete(n);
-    await this.journal.append({ t: 'failed', n, reason });
+    this.journalOutcome({ t: 'failed', n, reason });
   }
 
   /** A lock change that needs no remote write. */
   async record(ops: LockOps): Promise<void> {
     if (Object.keys(ops.set ?? {}).length === 0 && (ops.remove ?? []).length === 0) return;
     applyLockOpsInPlace(this.lock.tasks, ops);
-    await this.journal.append({ t: 'lock', ...ops });
+    this.journalOutcome({ t: 'lock', ...ops });
     await this.outcomeRecorded();
   }
 
@@ -337,6 +352,7 @@ export class ApplySession {
     try {
       await this.compact();
       await this.journal.close();
+      if (this.outcomeWriteError !== undefined) throw this.outcomeWriteError;
     } catch (error) {
       throw error instanceof OperationalError ? error : new OperationalError(String(error));
     }

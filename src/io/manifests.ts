@@ -114,15 +114,20 @@ export interface CheckedTexts {
   refTexts: [string, string][];
 }
 
-/** Checks `texts` on the calling thread (the worker script runs this too). */
-export function checkTextsHere(
-  texts: readonly ManifestText[],
+/** Checks files one at a time on the calling thread, remembering what files share (schemas, cron verdicts). */
+export interface FileChecker {
+  check(text: ManifestText): FileCheck;
+  /** The referenced files read since the last call, by display name. */
+  takeRefTexts(): [string, string][];
+}
+
+export function createFileChecker(
   setup: CheckSetup,
   schemas: ManifestSchemas = createManifestSchemas(),
-): CheckedTexts {
+): FileChecker {
   const display = (absolute: string): string => displayPath(setup.cwd, absolute);
   const boundary = refBoundaryOf(setup.workspaceRoot);
-  const refTexts: [string, string][] = [];
+  let refTexts: [string, string][] = [];
   const refs: RefContext = {
     boundary,
     read: createRefReader(boundary, setup.limits, (absolute, text) =>
@@ -133,64 +138,110 @@ export function checkTextsHere(
     cache: new Map<string, RefFile>(),
   };
   const cronVerdicts = new Map<string, CronProblem | undefined>();
-  const checks = texts.map((text) =>
-    checkManifestFile(text, { env: setup.env, schemas, refs }, cronVerdicts),
-  );
-  return { checks, refTexts };
+  return {
+    check: (text) => checkManifestFile(text, { env: setup.env, schemas, refs }, cronVerdicts),
+    takeRefTexts: () => refTexts.splice(0),
+  };
 }
 
 /**
- * Parsing YAML dominates the time of a large workspace and files are checked independently: with a worker script
- * and more than one core, large workspaces are split by size between this thread and workers. A worker that
- * fails has its files checked here instead; the result is the same either way.
+ * Parsing YAML dominates the time of a large workspace, and files are checked independently: with a worker script
+ * and more than one core, workers take files from the same queue as this thread, one at a time, so the work stays
+ * balanced whatever the files' sizes. This thread yields between files, so answers from the network (a plan's
+ * listing) and the workers' results are handled meanwhile. A file whose worker failed is checked here; the result
+ * is the same either way.
  */
 async function checkOnThreads(
   texts: readonly ManifestText[],
   setup: CheckSetup,
   options: LoadManifestsOptions,
 ): Promise<CheckedTexts> {
+  const here = createFileChecker(setup, options.schemas);
   const bytes = texts.reduce((sum, t) => sum + t.text.length, 0);
-  const threads = options.worker
-    ? Math.min(availableParallelism(), MAX_THREADS, Math.floor(bytes / MIN_BYTES_PER_THREAD))
-    : 1;
-  if (threads <= 1 || options.worker === undefined) return checkTextsHere(texts, setup, options.schemas);
-  const [mine = [], ...theirs] = splitBySize(texts, threads);
-  const worker = options.worker;
-  const pending = theirs.map((share) =>
-    checkOnWorker(worker, share, setup).catch(() => checkTextsHere(share, setup, options.schemas)),
+  const script = options.worker;
+  const workers = script
+    ? Math.min(availableParallelism(), MAX_THREADS, Math.floor(bytes / MIN_BYTES_PER_THREAD)) - 1
+    : 0;
+  if (script === undefined || workers < 1) {
+    return { checks: texts.map((text) => here.check(text)), refTexts: here.takeRefTexts() };
+  }
+  const checks: FileCheck[] = new Array(texts.length);
+  const refTexts: [string, string][] = [];
+  const queue: FileQueue = { texts, next: 0 };
+  const helping = Array.from({ length: workers }, () =>
+    feedWorker(script, setup, queue, (index, result) => {
+      checks[index] = result.check;
+      refTexts.push(...result.refTexts);
+    }),
   );
-  const results = [checkTextsHere(mine, setup, options.schemas), ...(await Promise.all(pending))];
-  return {
-    checks: results.flatMap((r) => r.checks),
-    refTexts: results.flatMap((r) => r.refTexts),
-  };
+  for (let index = take(queue); index !== undefined; index = take(queue)) {
+    checks[index] = here.check(texts[index] as ManifestText);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  for (const index of (await Promise.all(helping)).flat())
+    checks[index] = here.check(texts[index] as ManifestText);
+  return { checks, refTexts: [...here.takeRefTexts(), ...refTexts] };
 }
 
-/** A worker costs ~0.1 s to start; below this a thread's share is checked faster than that. */
+/** Below this many bytes per thread, starting a worker (~0.1 s of module loading) does not pay. */
 const MIN_BYTES_PER_THREAD = 512 * 1024;
 const MAX_THREADS = 4;
 
-function checkOnWorker(script: URL, texts: ManifestText[], setup: CheckSetup): Promise<CheckedTexts> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(script, { workerData: { texts, setup } });
-    worker.once('message', (result: CheckedTexts) => resolve(result));
-    worker.once('error', reject);
-    worker.once('exit', (code) => reject(new Error(`the manifest worker exited with code ${code}`)));
-  });
+interface FileQueue {
+  texts: readonly ManifestText[];
+  next: number;
 }
 
-/** Contiguous shares (files stay in order) of about equal size. */
-function splitBySize(texts: readonly ManifestText[], parts: number): ManifestText[][] {
-  const total = texts.reduce((sum, t) => sum + t.text.length, 0);
-  const shares: ManifestText[][] = [[]];
-  let filled = 0;
-  for (const text of texts) {
-    const share = shares[shares.length - 1] as ManifestText[];
-    if (share.length > 0 && filled >= (total * shares.length) / parts) shares.push([text]);
-    else share.push(text);
-    filled += text.text.length;
-  }
-  return shares;
+const take = (queue: FileQueue): number | undefined =>
+  queue.next < queue.texts.length ? queue.next++ : undefined;
+
+/** What the worker script answers for one file. */
+export interface WorkerAnswer {
+  index: number;
+  check: FileCheck;
+  refTexts: [string, string][];
+}
+
+/**
+ * Starts a worker and hands it files from `queue` until none are left, two at a time so that it never waits for
+ * this thread (busy with a file of its own) to hand out the next. Resolves with the indexes of the files it took
+ * but did not check (it failed), for this thread to check.
+ */
+function feedWorker(
+  script: URL,
+  setup: CheckSetup,
+  queue: FileQueue,
+  onChecked: (index: number, answer: WorkerAnswer) => void,
+): Promise<number[]> {
+  return new Promise((resolve) => {
+    const holding = new Set<number>();
+    let finished = false;
+    const finish = (unchecked: number[]): void => {
+      if (finished) return;
+      finished = true;
+      resolve(unchecked);
+      void worker.terminate();
+    };
+    const feed = (): void => {
+      const index = take(queue);
+      if (index === undefined) return;
+      holding.add(index);
+      worker.postMessage({ index, text: queue.texts[index] });
+    };
+    const worker = new Worker(script, { workerData: setup });
+    worker.on('message', (message: WorkerAnswer | 'ready') => {
+      if (message === 'ready') feed();
+      else {
+        holding.delete(message.index);
+        onChecked(message.index, message);
+      }
+      feed();
+      if (holding.size === 0) finish([]);
+    });
+    const failed = (): void => finish([...holding]);
+    worker.once('error', failed);
+    worker.once('exit', failed);
+  });
 }
 
 /** The nearest folder at or above the workspace holding `.git` (a folder, or a file in a worktree), else the workspace. */
