@@ -51,7 +51,9 @@ export function checkCron(expression: string, redact = false): CronProblem | und
       hint: 'e.g. "0 * * * *" runs hourly, "30 6 * * 1-5" at 06:30 UTC on weekdays',
     };
   }
-  const reason = parseError(fields.map((f) => f.text).join(' '));
+  // Only a restricted day of month in restricted months can name a day that never comes (30 2 for 30 February).
+  const mayNeverRun = !isAny(fields[2] as Field) && !isAny(fields[3] as Field);
+  const reason = parseError(fields.map((f) => f.text).join(' '), mayNeverRun);
   if (reason === undefined) return undefined;
   for (let i = 0; i < 5; i++) {
     const field = fields[i] as Field;
@@ -85,13 +87,16 @@ function splitFields(expression: string): Field[] {
   return fields;
 }
 
-function parseError(expression: string): string | undefined {
+const isAny = (field: Field): boolean => field.text === '*' || field.text === '?';
+
+/** cron-parser's complaint about `expression`; with `run`, also when it never runs (finding the next run is slow). */
+function parseError(expression: string, run = true): string | undefined {
   try {
     const parsed = CronExpressionParser.parse(expression, {
       tz: 'UTC',
       currentDate: new Date(Date.UTC(2024, 0, 1)),
     });
-    parsed.next();
+    if (run) parsed.next();
     return undefined;
   } catch (error) {
     return error instanceof Error ? error.message : String(error);

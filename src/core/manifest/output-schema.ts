@@ -63,6 +63,8 @@ export function checkOutputSchema(
     ];
   }
 
+  const walked = walkForProblems(schema, engine, make, name, site.isSensitive);
+  if (isPlainSchema(schema)) return walked; // it passes the meta-schema and compiles cleanly (plain-schema.ts)
   // Meta-schema errors and what the walk finds are independent: report both at once. Compiling needs both clean.
   const meta = diagnosticsFromSchemaErrors(engine.validateMetaSchema(schema), {
     root: schema,
@@ -71,9 +73,7 @@ export function checkOutputSchema(
     isSensitive: site.isSensitive,
     code: Code.outputSchemaInvalid,
   });
-  const walked = walkForProblems(schema, engine, make, name, site.isSensitive);
   if (meta.length > 0 || walked.length > 0) return [...meta, ...walked];
-  if (isPlainSchema(schema)) return [];
 
   const outcome = engine.compileOutputSchema(schema);
   const out: Diagnostic[] = [];
