@@ -5,6 +5,7 @@
 import { Ajv } from 'ajv';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { stableStringify, type JsonObject } from '../core/json.js';
+import { isPlainSchema } from '../core/manifest/plain-schema.js';
 
 /** Returns undefined when the schema compiles, else why not. */
 export type SchemaChecker = (schema: JsonObject) => string | undefined;
@@ -17,6 +18,9 @@ export function createSchemaChecker(): SchemaChecker {
   // Many tasks share one schema: remember verdicts by content so bulk creates do not recompile it each time.
   const verdicts = new Map<string, string | undefined>();
   return (schema) => {
+    // A plain schema compiles in strict mode, so certainly here (src/core/manifest/plain-schema.ts): a bulk create
+    // of thousands of distinct schemas does not pay a compile each.
+    if (isPlainSchema(schema)) return undefined;
     const key = stableStringify(schema);
     if (verdicts.has(key)) return verdicts.get(key);
     const ajv = String(schema.$schema ?? '').includes('2020-12') ? draft2020 : draft07;

@@ -3,6 +3,7 @@
  * appended while a flush is running are written together in the next one (group commit), so many concurrent
  * writes cost one fsync per batch, not one each.
  */
+import { fdatasyncSync, writeSync } from 'node:fs';
 import { open, readFile, rename, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { OperationalError } from '../core/errors.js';
@@ -105,8 +106,7 @@ export async function createJournal(
     while (batch.length > 0) {
       const taken = batch.splice(0, maxBatch);
       try {
-        await handle.appendFile(taken.map((item) => item.line).join(''), 'utf8');
-        await handle.sync();
+        appendDurably(handle, taken.map((item) => item.line).join(''));
       } catch (error) {
         const failure = new OperationalError(
           `Cannot write the apply journal ${file}: ${(error as Error).message}`,
@@ -152,6 +152,17 @@ export async function createJournal(
       });
     },
   };
+}
+
+/**
+ * One write and one fdatasync, synchronously: ~0.2 ms here, where the promise API's chain of thread-pool hops
+ * kept every write of a busy apply waiting ~4 ms for its intent. A write must wait for its intent either way.
+ */
+function appendDurably(handle: FileHandle, text: string): void {
+  const bytes = Buffer.from(text, 'utf8');
+  for (let written = 0; written < bytes.length;)
+    written += writeSync(handle.fd, bytes, written, bytes.length - written);
+  fdatasyncSync(handle.fd);
 }
 
 /**
