@@ -1,12 +1,40 @@
-// Bundles the CLI into dist/titan.js. Heavy modules are loaded with dynamic import() by the commands that
-// need them, and esbuild splits them into chunks so `titan --version` parses only the small entry chunk.
+// Bundles the CLI into dist/titan.js (and dist/manifest-worker.js, which checks large workspaces on other threads).
+// Heavy modules are loaded with dynamic import() by the commands that need them, and esbuild splits them into
+// chunks so `titan --version` parses only the small entry chunk. The manifest schema is compiled here, once, into
+// the bundle (src/io/manifest-validator.ts).
 import { build } from 'esbuild';
-import { readFile, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
-const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8'));
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const VALIDATOR_SOURCE = path.join(ROOT, 'src', 'io', 'manifest-validator.ts');
+const pkg = JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8'));
+
+/** The precompiled manifest validator, made by the module it replaces (so both use the same schemas and options). */
+async function precompiledValidator() {
+  const built = await build({
+    entryPoints: [VALIDATOR_SOURCE],
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    packages: 'external',
+    write: false,
+    logLevel: 'warning',
+  });
+  // Inside node_modules, so that the module's imports of ajv resolve.
+  const scratch = path.join(ROOT, 'node_modules', '.cache', 'titan-build');
+  await mkdir(scratch, { recursive: true });
+  const file = path.join(scratch, 'manifest-validator.mjs');
+  await writeFile(file, built.outputFiles[0].text);
+  const { manifestValidatorModule } = await import(pathToFileURL(file).href);
+  return manifestValidatorModule();
+}
+
+const validator = await precompiledValidator();
 
 // Chunk names carry hashes: without a clean folder, every build would leave the previous chunks behind.
-await rm(new URL('../dist', import.meta.url), { recursive: true, force: true });
+await rm(path.join(ROOT, 'dist'), { recursive: true, force: true });
 await build({
   entryPoints: { titan: 'src/cli/bin.ts', 'manifest-worker': 'src/io/manifest-worker.ts' },
   outdir: 'dist',
@@ -21,6 +49,18 @@ await build({
     js: "#!/usr/bin/env node\nimport { createRequire as __titanCreateRequire } from 'node:module'; const require = __titanCreateRequire(import.meta.url);",
   },
   define: { TITAN_VERSION: JSON.stringify(pkg.version) },
+  plugins: [
+    {
+      name: 'precompiled-manifest-validator',
+      setup(builder) {
+        builder.onLoad({ filter: /[\\/]src[\\/]io[\\/]manifest-validator\.ts$/ }, () => ({
+          contents: validator,
+          loader: 'js',
+          resolveDir: ROOT,
+        }));
+      },
+    },
+  ],
   logLevel: 'warning',
   legalComments: 'none',
 });

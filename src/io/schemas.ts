@@ -6,8 +6,6 @@
 import { Ajv, type Options } from 'ajv';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
-import manifestSchema from '../../schemas/manifest.schema.json' with { type: 'json' };
-import taskSchema from '../../schemas/task.schema.json' with { type: 'json' };
 import { stableStringify, type JsonObject, type JsonValue } from '../core/json.js';
 import {
   dialectOf,
@@ -15,14 +13,13 @@ import {
   type ManifestSchemas,
   type SchemaError,
 } from '../core/manifest/schema-port.js';
+import { createManifestValidator } from './manifest-validator.js';
 
 /** Verdicts are remembered by schema content: many tasks share one output schema. */
 const CACHE_LIMIT = 500;
 
 export function createManifestSchemas(): ManifestSchemas {
-  const manifestAjv = new Ajv2020({ strict: true, allErrors: true, verbose: true });
-  manifestAjv.addSchema(taskSchema, 'task.schema.json');
-  const validateManifest = manifestAjv.compile(manifestSchema);
+  const validateManifest = createManifestValidator();
 
   // Strict findings are logged (not thrown) so one compilation reports all of them, every one an error for the
   // manifest; `sink` collects a call's lines.
