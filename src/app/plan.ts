@@ -80,12 +80,6 @@ export class InvalidManifestsError extends InvalidInputError {
   }
 }
 
-/** A promise awaited later: until then, its failure must not count as unhandled. */
-function inBackground<T>(promise: Promise<T>): Promise<T> {
-  promise.catch(() => undefined);
-  return promise;
-}
-
 /** Parallel full reads when the list returned summaries. */
 const FULL_READ_CONCURRENCY = 8;
 
@@ -93,15 +87,11 @@ export async function preparePlan(deps: PlanDeps, request: PlanRequest): Promise
   const { workspace } = deps;
   (request.targets ?? []).forEach(parseTargetSelector); // bad selectors fail before any read
   const paths = request.paths.length > 0 ? [...request.paths] : ['.'];
-  // The live task list is read while the manifests are checked: with real network latency a large workspace's
-  // listing takes seconds, and so does checking it. Its failure is reported after the manifests' errors.
-  const listing = inBackground(deps.client.listAllTasks());
   const manifests = await loadManifests(paths, {
     cwd: deps.cwd,
     env: deps.env,
     workspaceRoot: workspace.root,
     ...(deps.manifestWorker ? { worker: deps.manifestWorker } : {}),
-    alongside: listing,
   });
   if (hasErrors(manifests.diagnostics))
     throw new InvalidManifestsError(manifests.diagnostics, manifests.sources);
@@ -109,7 +99,7 @@ export async function preparePlan(deps: PlanDeps, request: PlanRequest): Promise
   const lock = await readLockfile(workspace.lockfilePath);
   assertLockOrigin(lock, deps.origin, request.allowForeignOrigin === true);
 
-  const listed = await listing;
+  const listed = await deps.client.listAllTasks();
   const live = new Map<string, LiveTask>();
   for (const task of listed) if (task.status !== 'deleted') live.set(task.id, task);
   const needed = tasksNeedingFullRead(manifests.tasks, [...live.values()], lock, {

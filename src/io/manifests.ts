@@ -43,11 +43,6 @@ export interface LoadManifestsOptions {
    * several threads. Without it every file is checked on this thread.
    */
   worker?: URL;
-  /**
-   * Work running on this thread meanwhile (a plan's listing, a request at a time): with workers, this thread helps
-   * checking files only once it has settled, so that it never waits behind a file's check.
-   */
-  alongside?: Promise<unknown>;
 }
 
 export interface LoadedManifests {
@@ -179,8 +174,6 @@ async function checkOnThreads(
       refTexts.push(...result.refTexts);
     }),
   );
-  // Work of this thread's own (a plan's listing) goes first: a file's check would hold it up for ~50 ms each time.
-  await options.alongside?.catch(() => undefined);
   for (let index = take(queue); index !== undefined; index = take(queue)) {
     checks[index] = here.check(texts[index] as ManifestText);
     await new Promise((resolve) => setImmediate(resolve));
