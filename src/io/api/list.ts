@@ -100,8 +100,69 @@ export async function readAllPages(fetchPage: FetchPage, options: ReadPagesOptio
   });
 }
 
+/** Pages requested at once once the first page tells how many there are (a strict read with a `total`). */
+const PAGES_IN_FLIGHT = 4;
+
+/**
+ * Pages by offset, read ahead: with network latency a large list would otherwise cost a round trip per page,
+ * one after the other. The reader still takes the pages in order and checks each as before; when a page ends
+ * elsewhere than planned (the list moved), what was read ahead is dropped and reading goes on one at a time.
+ */
+class PageSource {
+  private readonly ahead = new Map<number, Promise<ListPage>>();
+  private planned: number[] = [];
+
+  constructor(
+    private readonly fetchPage: FetchPage,
+    private readonly pageSize: number,
+  ) {}
+
+  /** Reads ahead the pages at `offset`, `offset + step`, … below `total`. */
+  readAhead(offset: number, step: number, total: number): void {
+    for (let next = offset; next < total && step > 0; next += step) this.planned.push(next);
+    this.topUp();
+  }
+
+  get(offset: number): Promise<ListPage> {
+    const page = this.ahead.get(offset);
+    if (page === undefined) {
+      this.drop();
+      return this.fetchPage(offset, this.pageSize);
+    }
+    this.ahead.delete(offset);
+    // The next page is asked for once this one is in: never more than PAGES_IN_FLIGHT requests at a time.
+    return page.finally(() => this.topUp());
+  }
+
+  /** Forgets what was read ahead (its failures included: nobody awaits them). */
+  drop(): void {
+    for (const page of this.ahead.values()) page.catch(() => undefined);
+    this.ahead.clear();
+    this.planned = [];
+  }
+
+  private topUp(): void {
+    while (this.ahead.size < PAGES_IN_FLIGHT && this.planned.length > 0) {
+      const offset = this.planned.shift() as number;
+      this.ahead.set(offset, this.fetchPage(offset, this.pageSize));
+    }
+  }
+}
+
 async function readOnce(
   fetchPage: FetchPage,
+  options: ReadPagesOptions,
+): Promise<{ items: JsonObject[]; problem?: undefined } | { items?: undefined; problem: string }> {
+  const pages = new PageSource(fetchPage, options.pageSize);
+  try {
+    return await readPagesInOrder(pages, options);
+  } finally {
+    pages.drop();
+  }
+}
+
+async function readPagesInOrder(
+  pages: PageSource,
   options: ReadPagesOptions,
 ): Promise<{ items: JsonObject[]; problem?: undefined } | { items?: undefined; problem: string }> {
   const items: JsonObject[] = [];
@@ -109,7 +170,7 @@ async function readOnce(
   let firstTotal: number | undefined;
   let effectivePageSize = options.pageSize;
   for (let offset = 0, pageNumber = 0; ; pageNumber++) {
-    const page = await fetchPage(offset, options.pageSize);
+    const page = await pages.get(offset);
     if (pageNumber === 0) firstTotal = page.total;
     else if (options.strict && page.total !== undefined && page.total !== firstTotal) {
       return { problem: `its total went from ${firstTotal ?? 'unknown'} to ${page.total}` };
@@ -139,6 +200,8 @@ async function readOnce(
     }
     if (isLastPage(page, offset, effectivePageSize)) break;
     if (!options.strict && fresh.length === 0) break;
+    if (pageNumber === 0 && options.strict && page.total !== undefined)
+      pages.readAhead(offset, effectivePageSize, page.total);
   }
   if (options.strict && firstTotal !== undefined && items.length !== firstTotal) {
     return { problem: `it announced ${firstTotal} items but ${items.length} came` };

@@ -96,7 +96,38 @@ describe('reading every page', () => {
     const read = readAllPages(fetchPage, { pageSize: 5, path: '/api/v1/tasks', strict: true });
     await expect(read).rejects.toThrow(ApiError);
     await expect(read).rejects.toMatchObject({ code: 'LIST_CHANGED' });
-    expect(total).toBe(16);
+    // Each read asks at once for the pages its first page's total announces: 2 of 10, then 3 of 12 and of 14.
+    expect(total).toBe(10 + 2 + 3 + 3);
+  });
+
+  it('asks for up to 4 pages at once once the first page tells the total, and keeps their order', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const calls: number[] = [];
+    const fetchPage = async (offset: number): Promise<ListPage> => {
+      calls.push(offset);
+      most = Math.max(most, ++inFlight);
+      await new Promise((resolve) => setTimeout(resolve, offset === 10 ? 5 : 1)); // answers out of order
+      inFlight--;
+      return { items: items(47).slice(offset, offset + 5), total: 47, limit: 5 };
+    };
+    const read = await readAllPages(fetchPage, { pageSize: 5, path: '/api/v1/tasks', strict: true });
+    expect(read).toEqual(items(47));
+    expect(most).toBe(4);
+    expect([...calls].sort((a, b) => a - b)).toEqual(Array.from({ length: 10 }, (_, i) => i * 5));
+  });
+
+  it('drops what it read ahead and goes on a page at a time when a page ends elsewhere than planned', async () => {
+    const calls: number[] = [];
+    // The server sends 5 items on the first page, then clamps to 3 without saying so.
+    const fetchPage = async (offset: number): Promise<ListPage> => {
+      calls.push(offset);
+      return { items: items(20).slice(offset, offset + (offset === 0 ? 5 : 3)), total: 20 };
+    };
+    const read = await readAllPages(fetchPage, { pageSize: 5, path: '/api/v1/tasks', strict: true });
+    expect(read).toEqual(items(20));
+    expect(calls.slice(0, 4)).toEqual([0, 5, 10, 15]); // the first page, then the 3 its total announces
+    expect(calls.slice(4)).toEqual([8, 11, 14, 17]); // then from where each page actually ended
   });
 
   it('a lenient read drops repeats and stops at its item limit', async () => {
