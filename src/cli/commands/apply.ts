@@ -13,7 +13,13 @@ import { resolveWorkspace, type Workspace } from '../../io/workspace.js';
 import { connectApi } from '../context.js';
 import { wantsColor, type ProcessIO } from '../io.js';
 import type { GlobalOptions, TitanCommand } from './index.js';
-import { manifestPaths, massDeleteOption, selectionOptions, workspaceOptions } from './options.js';
+import {
+  manifestPaths,
+  massDeleteOption,
+  planDepsOf,
+  selectionOptions,
+  workspaceOptions,
+} from './options.js';
 
 export interface WriteArgs extends GlobalOptions {
   'auto-approve': boolean;
@@ -184,12 +190,7 @@ export async function withWriteSession(
     try {
       const { processLockEnvironment, sleepUnlessAborted } = await import('../../io/workspace-lock.js');
       await body({
-        client: connection.client,
-        origin: connection.origin,
-        workspace,
-        cwd: io.cwd,
-        env: io.env,
-        ...(io.manifestWorker ? { manifestWorker: io.manifestWorker } : {}),
+        ...planDepsOf(connection, io, workspace),
         terminal: terminalOf(argv, io),
         lockEnvironment: processLockEnvironment(
           io.env,

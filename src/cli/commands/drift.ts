@@ -3,7 +3,7 @@ import type { CommandModule } from 'yargs';
 import { resolveWorkspace } from '../../io/workspace.js';
 import type { ProcessIO } from '../io.js';
 import type { GlobalOptions, TitanCommand } from './index.js';
-import { manifestPaths, outputStreams, withConnection, workspaceOptions } from './options.js';
+import { manifestPaths, outputStreams, planDepsOf, withConnection, workspaceOptions } from './options.js';
 
 interface DriftArgs extends GlobalOptions {
   paths: string[];
@@ -38,14 +38,7 @@ export function driftCommand(io: ProcessIO): TitanCommand {
       const workspace = resolveWorkspace(argv.paths, io.cwd, argv.workspace);
       await withConnection(argv, io, workspace, (connection) =>
         runDrift(
-          {
-            client: connection.client,
-            origin: connection.origin,
-            workspace,
-            cwd: io.cwd,
-            env: io.env,
-            ...(io.manifestWorker ? { manifestWorker: io.manifestWorker } : {}),
-          },
+          planDepsOf(connection, io, workspace),
           { paths: argv.paths, allowForeignOrigin: argv['allow-foreign-origin'], format: argv.format },
           outputStreams(io, argv),
         ),

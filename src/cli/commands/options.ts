@@ -1,5 +1,6 @@
 /** yargs options and wiring that several workspace commands share, defined once so their flags stay identical. */
 import type { Options, PositionalOptions } from 'yargs';
+import type { PlanDeps } from '../../app/plan.js';
 import type { Workspace } from '../../io/workspace.js';
 import { connectApi, type ApiConnection } from '../context.js';
 import { wantsColor, type ProcessIO } from '../io.js';
@@ -75,3 +76,13 @@ export async function withConnection<T>(
     await connection.close();
   }
 }
+
+/** What planning needs of the connection and the process (plan, drift, and apply with more). */
+export const planDepsOf = (connection: ApiConnection, io: ProcessIO, workspace: Workspace): PlanDeps => ({
+  client: connection.client,
+  origin: connection.origin,
+  workspace,
+  cwd: io.cwd,
+  env: io.env,
+  ...(io.manifestWorker ? { manifestWorker: io.manifestWorker } : {}),
+});

@@ -7,6 +7,7 @@ import {
   manifestPaths,
   massDeleteOption,
   outputStreams,
+  planDepsOf,
   selectionOptions,
   withConnection,
   workspaceOptions,
@@ -59,14 +60,7 @@ export function planCommand(io: ProcessIO): TitanCommand {
       const workspace = resolveWorkspace(argv.paths, io.cwd, argv.workspace);
       await withConnection(argv, io, workspace, (connection) =>
         runPlan(
-          {
-            client: connection.client,
-            origin: connection.origin,
-            workspace,
-            cwd: io.cwd,
-            env: io.env,
-            ...(io.manifestWorker ? { manifestWorker: io.manifestWorker } : {}),
-          },
+          planDepsOf(connection, io, workspace),
           {
             paths: argv.paths,
             targets: argv.target,
