@@ -147,9 +147,8 @@ export function createFileChecker(
 /**
  * Parsing YAML dominates the time of a large workspace, and files are checked independently: with a worker script
  * and more than one core, workers take files from the same queue as this thread, one at a time, so the work stays
- * balanced whatever the files' sizes. This thread yields between files, so answers from the network (a plan's
- * listing) and the workers' results are handled meanwhile. A file whose worker failed is checked here; the result
- * is the same either way.
+ * balanced whatever the files' sizes; this thread yields between files to hand them out. A file whose worker
+ * failed is checked here; the result is the same either way.
  */
 async function checkOnThreads(
   texts: readonly ManifestText[],
