@@ -1,20 +1,20 @@
 // Bundles the CLI into dist/titan.js (and dist/manifest-worker.js, which checks large workspaces on other threads).
 // Heavy modules are loaded with dynamic import() by the commands that need them, and esbuild splits them into
-// chunks so `titan --version` parses only the small entry chunk. The manifest schema is compiled here, once, into
-// the bundle (src/io/manifest-validator.ts).
+// chunks so `titan --version` parses only the small entry chunk. titan's own JSON Schemas are compiled here, once,
+// into the bundle (src/io/validators.ts).
 import { build } from 'esbuild';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const VALIDATOR_SOURCE = path.join(ROOT, 'src', 'io', 'manifest-validator.ts');
+const VALIDATORS_SOURCE = path.join(ROOT, 'src', 'io', 'validators.ts');
 const pkg = JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8'));
 
-/** The precompiled manifest validator, made by the module it replaces (so both use the same schemas and options). */
-async function precompiledValidator() {
+/** The precompiled validators, made by the module they replace (so both use the same schemas and options). */
+async function precompiledValidators() {
   const built = await build({
-    entryPoints: [VALIDATOR_SOURCE],
+    entryPoints: [VALIDATORS_SOURCE],
     bundle: true,
     format: 'esm',
     platform: 'node',
@@ -25,13 +25,13 @@ async function precompiledValidator() {
   // Inside node_modules, so that the module's imports of ajv resolve.
   const scratch = path.join(ROOT, 'node_modules', '.cache', 'titan-build');
   await mkdir(scratch, { recursive: true });
-  const file = path.join(scratch, 'manifest-validator.mjs');
+  const file = path.join(scratch, 'validators.mjs');
   await writeFile(file, built.outputFiles[0].text);
-  const { manifestValidatorModule } = await import(pathToFileURL(file).href);
-  return manifestValidatorModule();
+  const { validatorsModule } = await import(pathToFileURL(file).href);
+  return validatorsModule();
 }
 
-const validator = await precompiledValidator();
+const validators = await precompiledValidators();
 
 // Chunk names carry hashes: without a clean folder, every build would leave the previous chunks behind.
 await rm(path.join(ROOT, 'dist'), { recursive: true, force: true });
@@ -51,10 +51,10 @@ await build({
   define: { TITAN_VERSION: JSON.stringify(pkg.version) },
   plugins: [
     {
-      name: 'precompiled-manifest-validator',
+      name: 'precompiled-validators',
       setup(builder) {
-        builder.onLoad({ filter: /[\\/]src[\\/]io[\\/]manifest-validator\.ts$/ }, () => ({
-          contents: validator,
+        builder.onLoad({ filter: /[\\/]src[\\/]io[\\/]validators\.ts$/ }, () => ({
+          contents: validators,
           loader: 'js',
           resolveDir: ROOT,
         }));

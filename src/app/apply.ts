@@ -9,11 +9,9 @@ import type { Writable } from 'node:stream';
 import { ExitCode, InterruptedError, OperationalError, RefusedError } from '../core/errors.js';
 import type { Lockfile } from '../core/lock/model.js';
 import { hasChanges, type Plan } from '../core/plan/model.js';
-import type { TaskServiceClient } from '../io/api/types.js';
 import type { JournalOptions } from '../io/journal.js';
 import { readPlanFile } from '../io/plan-file.js';
 import { acquireWorkspaceLock, type LockEnvironment, type WorkspaceLock } from '../io/workspace-lock.js';
-import type { Workspace } from '../io/workspace.js';
 import {
   renderApplyReport,
   renderChangeLine,
@@ -31,7 +29,13 @@ import {
   type SessionDeps,
 } from './apply-session.js';
 import { runChanges, type RunControls, type RunInput } from './apply-run.js';
-import { InvalidManifestsError, preparePlan, writeDiagnostics, type PreparedPlan } from './plan.js';
+import {
+  InvalidManifestsError,
+  preparePlan,
+  writeDiagnostics,
+  type PlanDeps,
+  type PreparedPlan,
+} from './plan.js';
 import { checkSavedPlan } from './saved-plan.js';
 
 export interface Terminal {
@@ -43,14 +47,7 @@ export interface Terminal {
   ask?: (question: string, signal: AbortSignal) => Promise<string>;
 }
 
-export interface ApplyDeps {
-  client: TaskServiceClient;
-  origin: string;
-  workspace: Workspace;
-  cwd: string;
-  env: NodeJS.ProcessEnv;
-  /** The manifest worker script (see `LoadManifestsOptions.worker`). */
-  manifestWorker?: URL;
+export interface ApplyDeps extends PlanDeps {
   terminal: Terminal;
   lockEnvironment: LockEnvironment;
   controls: RunControls;
@@ -85,7 +82,7 @@ export type PlanSource = (deps: ApplyDeps) => Promise<PreparedPlan & { note?: st
 
 export async function runApply(deps: ApplyDeps, options: ApplyOptions): Promise<void> {
   const fresh: PlanSource = (d) =>
-    preparePlan(planDeps(d), {
+    preparePlan(d, {
       paths: options.paths,
       targets: options.targets,
       replace: options.replace,
@@ -100,7 +97,7 @@ export async function runApply(deps: ApplyDeps, options: ApplyOptions): Promise<
   // `--verify` after a saved plan plans afresh from the same manifests and options (the saved one is spent).
   const verifyPlan: PlanSource = async (d) => {
     const saved = await readPlanFile(path.resolve(d.cwd, planFile));
-    return preparePlan(planDeps(d), {
+    return preparePlan(d, {
       ...savedPlanRequest(d, saved),
       allowForeignOrigin: options.allowForeignOrigin,
     });
@@ -117,15 +114,6 @@ function savedPlanRequest(deps: ApplyDeps, saved: Plan) {
     allowMassDelete: saved.options.allow_mass_delete,
   };
 }
-
-const planDeps = (deps: ApplyDeps) => ({
-  client: deps.client,
-  origin: deps.origin,
-  workspace: deps.workspace,
-  cwd: deps.cwd,
-  env: deps.env,
-  ...(deps.manifestWorker ? { manifestWorker: deps.manifestWorker } : {}),
-});
 
 /** The shared body of `apply` and `destroy`. */
 export async function applyPlan(
@@ -377,7 +365,7 @@ async function prepareSavedPlan(
       `Apply it against ${saved.origin}, or make a new plan here.`,
     );
   }
-  const fresh = await preparePlan(planDeps(deps), {
+  const fresh = await preparePlan(deps, {
     ...savedPlanRequest(deps, saved),
     allowForeignOrigin: options.allowForeignOrigin,
   });

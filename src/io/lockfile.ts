@@ -5,11 +5,11 @@
 import { randomBytes } from 'node:crypto';
 import { open, readFile, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
-import lockfileSchema from '../../schemas/lockfile.schema.json' with { type: 'json' };
+import type { ErrorObject } from 'ajv/dist/2020.js';
 import { InvalidInputError, OperationalError, RefusedError } from '../core/errors.js';
 import { LOCK_FORMAT_VERSION, type Lockfile } from '../core/lock/model.js';
 import { renderLockfile } from '../core/lock/ops.js';
+import { createLockfileValidator } from './validators.js';
 
 const RECOVERY_HINT =
   'Restore it from git (git checkout -- titan.lock). If it is lost for good, delete it: the next apply adopts every ' +
@@ -42,7 +42,7 @@ export function parseLockfile(text: string, name: string): Lockfile {
       'Upgrade titan to the version that wrote it.',
     );
   }
-  const validate = compileLockfileValidator();
+  const validate = createLockfileValidator();
   if (!validate(data)) {
     const problems = (validate.errors ?? []).slice(0, 5).map(describeSchemaError).join('; ');
     throw new InvalidInputError(`${name} is not a valid titan lockfile: ${problems}.`, RECOVERY_HINT);
@@ -50,12 +50,8 @@ export function parseLockfile(text: string, name: string): Lockfile {
   return data as Lockfile;
 }
 
-function compileLockfileValidator() {
-  const ajv = new Ajv2020({ strict: true, allErrors: true });
-  return ajv.compile<unknown>(lockfileSchema as object);
-}
-
-function describeSchemaError(error: ErrorObject): string {
+/** One line for a schema error in a file titan writes (the lockfile, a saved plan). */
+export function describeSchemaError(error: ErrorObject): string {
   const where = error.instancePath === '' ? 'top level' : error.instancePath;
   if (error.keyword === 'additionalProperties') {
     return `${where}: unknown property "${String(error.params.additionalProperty)}"`;

@@ -3,10 +3,10 @@
  * is not a titan plan is invalid input (exit 3); whether it is still current is decided by the apply.
  */
 import { readFile } from 'node:fs/promises';
-import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
-import planSchema from '../../schemas/plan.schema.json' with { type: 'json' };
 import { InvalidInputError } from '../core/errors.js';
 import { PLAN_FORMAT_VERSION, type Plan } from '../core/plan/model.js';
+import { describeSchemaError } from './lockfile.js';
+import { createPlanValidator } from './validators.js';
 
 const REPLAN_HINT = 'Make a new one with: titan plan --out FILE';
 
@@ -42,22 +42,12 @@ export function parsePlanFile(text: string, name: string): Plan {
       REPLAN_HINT,
     );
   }
-  const ajv = new Ajv2020({ strict: true, allErrors: true });
-  const validate = ajv.compile<unknown>(planSchema as object);
+  const validate = createPlanValidator();
   if (!validate(data)) {
-    const problems = (validate.errors ?? []).slice(0, 5).map(describe).join('; ');
+    const problems = (validate.errors ?? []).slice(0, 5).map(describeSchemaError).join('; ');
     throw new InvalidInputError(`${name} is not a valid saved titan plan: ${problems}.`, REPLAN_HINT);
   }
   return data as Plan;
-}
-
-function describe(error: ErrorObject): string {
-  const where = error.instancePath === '' ? 'top level' : error.instancePath;
-  if (error.keyword === 'additionalProperties') {
-    return `${where}: unknown property "${String(error.params.additionalProperty)}"`;
-  }
-  if (error.keyword === 'required') return `${where}: missing "${String(error.params.missingProperty)}"`;
-  return `${where} ${error.message ?? 'is invalid'}`;
 }
 
 /** Does `file` look like a saved plan rather than a manifest (so `titan apply FILE` knows what it got)? */

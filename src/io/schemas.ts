@@ -13,7 +13,7 @@ import {
   type ManifestSchemas,
   type SchemaError,
 } from '../core/manifest/schema-port.js';
-import { createManifestValidator } from './manifest-validator.js';
+import { createManifestValidator } from './validators.js';
 
 /** Verdicts are remembered by schema content: many tasks share one output schema. */
 const CACHE_LIMIT = 500;
@@ -115,14 +115,8 @@ function remember<T>(cache: Map<string, T>, key: string, compute: () => T): T {
   return value;
 }
 
-function toSchemaError(error: {
-  instancePath: string;
-  schemaPath: string;
-  keyword: string;
-  params: Record<string, unknown>;
-  message?: string;
-  parentSchema?: unknown;
-}): SchemaError {
+/** A copy holding only what `SchemaError` names (ajv's error objects carry more). */
+function toSchemaError(error: SchemaError): SchemaError {
   return {
     instancePath: error.instancePath,
     schemaPath: error.schemaPath,

@@ -249,6 +249,8 @@ describe('the GitOps workflow, run step by step against --local and a local git 
       encoding: 'utf8',
       env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1' },
     }).trim();
+  const gitCommit = (cwd: string, message: string) =>
+    git(cwd, '-c', 'user.name=dev', '-c', 'user.email=dev@example.com', 'commit', '--quiet', '-m', message);
 
   it(
     'validates, plans, comments once, applies, commits titan.lock back, and finds no drift',
@@ -264,17 +266,7 @@ describe('the GitOps workflow, run step by step against --local and a local git 
       copyExample('gitops', work);
       git(work, 'init', '--quiet', '--initial-branch=main');
       git(work, 'add', '.');
-      git(
-        work,
-        '-c',
-        'user.name=dev',
-        '-c',
-        'user.email=dev@example.com',
-        'commit',
-        '--quiet',
-        '-m',
-        'tasks',
-      );
+      gitCommit(work, 'tasks');
       git(work, 'remote', 'add', 'origin', origin);
       git(work, 'push', '--quiet', 'origin', 'main');
 
@@ -319,17 +311,7 @@ describe('the GitOps workflow, run step by step against --local and a local git 
       git(root, 'clone', '--quiet', origin, other);
       writeFileSync(path.join(other, 'NOTES.md'), 'unrelated change\n');
       git(other, 'add', 'NOTES.md');
-      git(
-        other,
-        '-c',
-        'user.name=dev',
-        '-c',
-        'user.email=dev@example.com',
-        'commit',
-        '--quiet',
-        '-m',
-        'notes',
-      );
+      gitCommit(other, 'notes');
       git(other, 'push', '--quiet', 'origin', 'main');
 
       const apply = step('apply', 'Apply');

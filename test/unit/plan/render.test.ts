@@ -37,6 +37,12 @@ function bigPlan(creates: number, deletes: number) {
 
 const count = (text: string, needle: string): number => text.split(needle).length - 1;
 
+/** The plan of one managed task `a` (live `t1`) going from `before` to `after`. */
+const update = (before: TaskSpec, after: TaskSpec, extra: Partial<DesiredTask> = {}) =>
+  planChanges([desired('a', after, extra)], [live('t1', before)], lockOf({ a: entry('t1', before) }), {
+    origin: ORIGIN,
+  });
+
 describe('markdown truncation', () => {
   it('stays under the limit, keeps the summary and every destructive change, and says what it left out', () => {
     const plan = bigPlan(300, 40);
@@ -148,12 +154,7 @@ describe('text rendering', () => {
   it('shows a schedule change with its reading and runs/day', () => {
     const before = spec({ execution_type: 'scheduled', schedule: '0 * * * *' });
     const after = spec({ execution_type: 'scheduled', schedule: '*/20 * * * *' });
-    const plan = planChanges(
-      [desired('a', after)],
-      [live('t1', before)],
-      lockOf({ a: entry('t1', before) }),
-      { origin: ORIGIN },
-    );
+    const plan = update(before, after);
     const text = renderPlanText(plan);
     expect(text).toContain('schedule        "0 * * * *" -> "*/20 * * * *"');
     expect(text).toContain('every hour at :00 (24 runs/day) -> every 20 minutes (72 runs/day): +48 runs/day');
@@ -163,12 +164,7 @@ describe('text rendering', () => {
   it('shows long text as a unified diff and short values inline', () => {
     const before = spec({ objective: 'line one\nline two\nline three\n', proxy_locations: ['US'] });
     const after = spec({ objective: 'line one\nline 2\nline three\n', proxy_locations: ['US', 'DE'] });
-    const plan = planChanges(
-      [desired('a', after)],
-      [live('t1', before)],
-      lockOf({ a: entry('t1', before) }),
-      { origin: ORIGIN },
-    );
+    const plan = update(before, after);
     const text = renderPlanText(plan);
     expect(text).toContain(
       '      @@ -1,3 +1,3 @@\n       line one\n      -line two\n      +line 2\n       line three\n',
@@ -207,10 +203,6 @@ describe('text rendering', () => {
 });
 
 describe('field diffs a reviewer can read', () => {
-  const update = (before: TaskSpec, after: TaskSpec, extra: Partial<DesiredTask> = {}) =>
-    planChanges([desired('a', after, extra)], [live('t1', before)], lockOf({ a: entry('t1', before) }), {
-      origin: ORIGIN,
-    });
   const urls = ['https://shop.example/catalog/p/1', 'https://shop.example/catalog/p/2'];
 
   it('adding one URL to a long list adds one line and removes none', () => {
