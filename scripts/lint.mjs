@@ -1,8 +1,9 @@
 // Project rules that the type checker and the formatter do not enforce. Exits 1 with file:line for each breach.
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const root = fileURLToPath(new URL('..', import.meta.url));
 
 const isComment = (line) => /^\s*(\*|\/\/|\/\*)/.test(line);
 

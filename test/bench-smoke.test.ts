@@ -38,21 +38,18 @@ describe('npm run bench --smoke', () => {
     dir = mkdtempSync(path.join(tmpdir(), 'titan-bench-smoke-'));
     const out = path.join(dir, 'bench.json');
     const args = ['scripts/bench.mjs', '--smoke', '--only', 'validate,plan,apply'];
-    const code = await new Promise<number | null>((resolve, reject) => {
+    const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
       const child = spawn(process.execPath, [...args, '--out', out, '--cache', path.join(dir, 'cache')], {
         cwd: ROOT,
         stdio: ['ignore', 'pipe', 'pipe'],
       });
-      let stderr = '';
+      let errors = '';
       child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (errors += chunk.toString()));
       child.once('error', reject);
-      child.once('close', (exitCode) => {
-        if (exitCode !== 0) reject(new Error(`bench --smoke exited with ${exitCode}:\n${stderr}`));
-        resolve(exitCode);
-      });
+      child.once('close', (exitCode) => resolve({ code: exitCode, stderr: errors }));
     });
-    expect(code).toBe(0);
+    expect(code, `bench --smoke exited with ${code}:\n${stderr}`).toBe(0);
     bench = JSON.parse(readFileSync(out, 'utf8')) as BenchFile;
   }, 60_000);
 

@@ -46,13 +46,13 @@ export function evaluateTargets(results) {
       if (!row) continue;
       const label = `plan ${largest} no changes, page ${page}, latency 0, ${listItems}`;
       add(`${label}: wall`, `${row.wallMs} ms`, '≤ 3000 ms', atSize ? row.wallMs <= 3000 : undefined);
-      const limit = Math.ceil(largest / page) + 2;
+      const limit = planRequestLimit(row);
       add(`${label}: requests`, row.requests, `≤ ${limit}`, row.requests <= limit);
       add(`${label}: peak RSS`, `${row.rssMb} MB`, '≤ 300 MB', atSize ? row.rssMb <= 300 : undefined);
     }
     const summary = find('summary', 'some');
     if (summary) {
-      const limit = Math.ceil(largest / page) + 2 + summary.changes;
+      const limit = planRequestLimit(summary);
       add(
         `plan ${largest} ${summary.changed} changed, page ${page}, latency 0, summary: requests`,
         summary.requests,

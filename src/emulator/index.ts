@@ -30,7 +30,7 @@ export type {
   RemoteControl,
   TemplateDefinition,
 } from './types.js';
-export { ALL_SCOPES, CREATE_STATUSES, LIST_META } from './types.js';
+export { ALL_SCOPES } from './types.js';
 
 export async function createEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const resolved = resolveOptions(options);

@@ -9,21 +9,18 @@ export type ResolvedOptions = Required<
 > &
   Pick<EmulatorOptions, 'dataDir' | 'onListPage' | 'log' | 'templates'> & {
     tokens: EmulatorToken[];
-    /** True when the token was made up here (the CLI then prints it). */
-    generatedToken: boolean;
   };
 
 export function resolveOptions(options: EmulatorOptions): ResolvedOptions {
-  const generatedToken = options.tokens === undefined || options.tokens.length === 0;
-  const tokens = generatedToken
-    ? [{ token: `titan-emu-${randomBytes(16).toString('hex')}`, scopes: [...ALL_SCOPES] }]
-    : (options.tokens as EmulatorToken[]);
+  const tokens =
+    options.tokens === undefined || options.tokens.length === 0
+      ? [{ token: `titan-emu-${randomBytes(16).toString('hex')}`, scopes: [...ALL_SCOPES] }]
+      : (options.tokens as EmulatorToken[]);
   const resolved: ResolvedOptions = {
     host: options.host ?? '127.0.0.1',
     port: options.port ?? 0,
     dataDir: options.dataDir,
     tokens,
-    generatedToken,
     listShape: options.listShape ?? 'array',
     listMeta: options.listMeta ?? 'pagination',
     listItems: options.listItems ?? 'full',

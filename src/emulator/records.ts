@@ -56,13 +56,6 @@ export const mediaIdFor = (
 
 const fieldTag = (field: string): string => hash32(field).toString(36);
 
-/** Number of records an execution has produced so far. */
-export function recordCountOf(source: RecordSource): number {
-  let successful = 0;
-  for (let i = 0; i < source.processed; i++) if (!isFailingUrl(source.urls[i] ?? '')) successful++;
-  return successful * source.recordsPerUrl;
-}
-
 /** Every record of the execution, lazily. `mediaUrl` turns a media id into its stable download URL. */
 export function* generateRecords(
   source: RecordSource,
@@ -235,7 +228,7 @@ function uuidFrom(random: () => number): string {
 }
 
 /** FNV-1a, 32 bits. */
-export function hash32(text: string): number {
+function hash32(text: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) {
     h ^= text.charCodeAt(i);
@@ -245,7 +238,7 @@ export function hash32(text: string): number {
 }
 
 /** The shared seeded generator, seeded from a string (execution id + URL). */
-export const randomFromText = (seed: string): (() => number) => seededRandom(hash32(seed));
+const randomFromText = (seed: string): (() => number) => seededRandom(hash32(seed));
 
 /** One CSV line (RFC 4180): nested values as JSON, null as an empty cell. */
 export function renderCsvRow(values: readonly (JsonValue | undefined)[]): string {

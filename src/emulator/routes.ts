@@ -1,5 +1,5 @@
 /** Every endpoint of titan-api.md Part A: path, scopes, and the handler mapping HTTP onto the service. */
-import { isJsonObject, type JsonObject } from '../core/json.js';
+import { isJsonObject, type JsonObject, type JsonValue } from '../core/json.js';
 import {
   badRequest,
   HttpError,
@@ -20,7 +20,7 @@ import { mediaUrl, type Service } from './service.js';
 import { EXECUTION_STATUSES, TASK_SORTS, type ExecutionRecord, type Store, type TaskSort } from './store.js';
 import type { TemplateRegistry } from './templates.js';
 import type { RemoteControl } from './types.js';
-import { isHttpUrl } from './validate.js';
+import { urlsProblem } from './validate.js';
 import { TASK_STATUSES } from '../core/model.js';
 
 export interface RouteDeps {
@@ -243,11 +243,9 @@ function previewUrl(body: unknown): string {
   if (!isJsonObject(body)) throw badRequest('body: must be a JSON object');
   const urls = (body as JsonObject).urls;
   if (urls === undefined) return 'https://example.com/';
-  if (!Array.isArray(urls) || urls.length === 0) throw badRequest('urls: must be a non-empty array of URLs');
-  urls.forEach((url, index) => {
-    if (!isHttpUrl(url)) throw badRequest(`urls[${index}]: must be an absolute http(s) URL`);
-  });
-  return String(urls[0]);
+  const problem = urlsProblem(urls);
+  if (problem !== undefined) throw badRequest(problem);
+  return String((urls as JsonValue[])[0]);
 }
 
 const EXPORT_TYPES = {

@@ -2,16 +2,15 @@
  * The Task Service's behaviour on top of the store: task writes with validation, executions and their control,
  * results metadata, datasets and media listings. HTTP-agnostic; failures are `HttpError`s.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { isJsonObject, type JsonObject, type JsonValue } from '../core/json.js';
 import { defaultOutputSchema } from './default-schemas.js';
 import { badRequest, notFound } from './http.js';
-import { recordCountOf } from './records.js';
 import type { ResolvedOptions } from './options.js';
 import type { Scheduler } from './scheduler.js';
 import type { SchemaChecker } from './schema-check.js';
 import { TERMINAL, type ExecutionRecord, type MediaRecord, type Store, type TaskRecord } from './store.js';
-import type { TemplateRegistry } from './templates.js';
+import { stableUuid, type TemplateRegistry } from './templates.js';
 import { validateRequestFields, validateTaskSpec, type ValidationContext } from './validate.js';
 import type { Worker } from './worker.js';
 
@@ -198,7 +197,7 @@ export class Service {
       if (!TERMINAL.has(execution.status) || count === 0) continue;
       const task = this.deps.store.getTask(execution.task_id);
       out.push({
-        id: uuidFrom(`dataset:${execution.id}`),
+        id: stableUuid(`dataset:${execution.id}`),
         task_id: execution.task_id,
         execution_id: execution.id,
         name: `${String(task?.spec.name ?? 'task')} results`,
@@ -273,13 +272,11 @@ function checkRunBody(body: unknown, extraFields: readonly string[], allowUnknow
   }
 }
 
+/** Every URL that did not fail gave `recordsPerUrl` records (the worker counts those URLs in `urls_done`). */
+const recordCountOf = (execution: ExecutionRecord): number => execution.urls_done * execution.recordsPerUrl;
+
 const stringOr = (value: JsonValue | undefined): string | undefined =>
   typeof value === 'string' ? value : undefined;
 
 export const mediaUrl = (origin: string, executionId: string, mediaId: string): string =>
   `${origin}/api/v1/executions/${encodeURIComponent(executionId)}/media/${encodeURIComponent(mediaId)}/download`;
-
-function uuidFrom(seed: string): string {
-  const hex = createHash('sha256').update(seed).digest('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-9${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
-}

@@ -6,8 +6,6 @@ import type { Template } from '../io/api/types.js';
 import { DEFAULT_OUTPUT_SCHEMAS } from './default-schemas.js';
 import type { TemplateDefinition } from './types.js';
 
-export type { Template };
-
 export const BUILTIN_TEMPLATES: readonly TemplateDefinition[] = [
   {
     slug: 'example-search-template',
@@ -58,10 +56,15 @@ export const BUILTIN_TEMPLATES: readonly TemplateDefinition[] = [
   },
 ];
 
-/** Stable UUID-shaped id derived from the slug, so a template keeps its id across restarts. */
-export function templateIdFor(slug: string): string {
-  const hex = createHash('sha256').update(`titan-template:${slug}`).digest('hex');
+/** A UUID-shaped id derived from `seed` (the same seed always gives the same id, across restarts too). */
+export function stableUuid(seed: string): string {
+  const hex = createHash('sha256').update(seed).digest('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+/** A template's id when its definition gives none, derived from the slug so it keeps it across restarts. */
+function templateIdFor(slug: string): string {
+  return stableUuid(`titan-template:${slug}`);
 }
 
 const TEMPLATE_KEYS = ['id', 'slug', 'name', 'description', 'action_type', 'defaults'];

@@ -4,6 +4,7 @@
  */
 import { CronExpressionParser } from 'cron-parser';
 import { isJsonObject, type JsonObject, type JsonValue } from '../core/json.js';
+import { COUNTRY_CODES } from '../core/manifest/countries.js';
 import { ACTION_TYPES, EXECUTION_TYPES, INPUT_SOURCES, TASK_SPEC_FIELDS } from '../core/model.js';
 import type { SchemaChecker } from './schema-check.js';
 
@@ -25,6 +26,8 @@ const STEP_FIELDS = new Set([
 ]);
 /** Action types whose output can be described by the template or action alone. */
 const SCHEMA_OPTIONAL = new Set(['search', 'crawl', 'api_call']);
+/** The codes titan itself accepts in `proxy_locations`: assigned countries only, no EU/UN or private-use codes. */
+const COUNTRIES = new Set(COUNTRY_CODES);
 
 class Invalid extends Error {}
 function fail(message: string): never {
@@ -71,7 +74,10 @@ function checkSpec(spec: JsonObject, context: ValidationContext): void {
   }
   if (kind === 'modular') checkModular(spec);
   if (kind === 'plan') checkPlan(spec, context);
-  if (spec.urls !== undefined) checkUrls(spec.urls);
+  if (spec.urls !== undefined) {
+    const problem = urlsProblem(spec.urls);
+    if (problem !== undefined) fail(problem);
+  }
   if (spec.objective !== undefined) requireNonEmptyString(spec, 'objective');
   if (spec.output_schema !== undefined) checkSchema('output_schema', spec.output_schema, context);
   if (spec.proxy_locations !== undefined) checkProxyLocations(spec.proxy_locations);
@@ -152,14 +158,14 @@ function checkStep(step: JsonValue, index: number, spec: JsonObject, context: Va
   }
 }
 
-function checkUrls(urls: JsonValue): void {
-  if (!Array.isArray(urls) || urls.length === 0) fail('urls: must be a non-empty array of URLs');
-  (urls as JsonValue[]).forEach((url, index) => {
-    if (!isHttpUrl(url)) fail(`urls[${index}]: must be an absolute http(s) URL`);
-  });
+/** The first problem with a `urls` value as `field: message`, or undefined when it is a list of http(s) URLs. */
+export function urlsProblem(urls: JsonValue): string | undefined {
+  if (!Array.isArray(urls) || urls.length === 0) return 'urls: must be a non-empty array of URLs';
+  const index = urls.findIndex((url) => !isHttpUrl(url));
+  return index === -1 ? undefined : `urls[${index}]: must be an absolute http(s) URL`;
 }
 
-export function isHttpUrl(value: JsonValue): boolean {
+function isHttpUrl(value: JsonValue): boolean {
   if (typeof value !== 'string') return false;
   try {
     const url = new URL(value);
@@ -188,18 +194,10 @@ function checkCron(schedule: JsonValue): void {
   }
 }
 
-const regionNames = new Intl.DisplayNames(['en'], { type: 'region' });
-
-export function isCountryCode(value: JsonValue): boolean {
-  if (typeof value !== 'string' || !/^[A-Z]{2}$/.test(value)) return false;
-  const name = regionNames.of(value);
-  return name !== undefined && name !== value && name !== 'Unknown Region';
-}
-
 function checkProxyLocations(value: JsonValue): void {
   if (!Array.isArray(value)) fail('proxy_locations: must be an array of ISO-3166 alpha-2 country codes');
   (value as JsonValue[]).forEach((code, index) => {
-    if (!isCountryCode(code))
+    if (typeof code !== 'string' || !COUNTRIES.has(code))
       fail(`proxy_locations[${index}]: must be an ISO-3166 alpha-2 country code (e.g. "US")`);
   });
 }

@@ -1,6 +1,7 @@
 /** Plain-fetch access to an emulator, so these tests exercise the server alone (not titan's client). */
 import type { JsonObject } from '../../src/core/json.js';
 import type { Emulator } from '../../src/emulator/index.js';
+import { TERMINAL_EXECUTION_STATUSES } from '../../src/io/api/types.js';
 
 /** A parsed response body: tests read arbitrary shapes from it. */
 export type Body = any; // any: response shapes vary per endpoint
@@ -60,7 +61,7 @@ export async function waitForExecution(emulator: Emulator, id: string, timeoutMs
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const answer = await call(emulator, 'GET', `/executions/${id}`);
-    if (['completed', 'completed_with_errors', 'failed', 'cancelled'].includes(answer.body.data.status)) {
+    if (TERMINAL_EXECUTION_STATUSES.includes(answer.body.data.status)) {
       return answer.body.data;
     }
     if (Date.now() > deadline) throw new Error(`execution ${id} still ${answer.body.data.status}`);

@@ -112,7 +112,33 @@ describe('executions', () => {
     expect((await call(target, 'POST', `/executions/${execution.id}/resume`)).status).toBe(400);
   });
 
-  it('pauses a running execution (no progress while paused), resumes it to running, stops it', async () => {
+  it('makes no progress while paused, and finishes every URL once resumed', async () => {
+    const urlDurationMs = 30;
+    const urls = Array.from({ length: 10 }, (_, i) => `https://shop.example/p/${i}`);
+    const { target, task } = await withTask({ queueDelayMs: 0, urlDurationMs }, urls);
+    const execution = (await call(target, 'POST', `/tasks/${task.id}/run`)).body.data;
+    await waitForStatus(target, execution.id, 'running');
+    const paused = (await call(target, 'POST', `/executions/${execution.id}/pause`)).body.data;
+    expect(paused.status).toBe('paused');
+    expect(paused.urls_done).toBeLessThan(urls.length);
+
+    await new Promise((resolve) => setTimeout(resolve, 5 * urlDurationMs));
+    const still = (await call(target, 'GET', `/executions/${execution.id}`)).body.data;
+    expect(still).toMatchObject({ status: 'paused', urls_done: paused.urls_done, urls_failed: 0 });
+    const results = (await call(target, 'GET', `/executions/${execution.id}/results`)).body.data;
+    expect(results).toMatchObject({ ready: false, record_count: paused.urls_done * 2 });
+
+    expect((await call(target, 'POST', `/executions/${execution.id}/resume`)).body.data.status).toBe(
+      'running',
+    );
+    expect(await waitForExecution(target, execution.id)).toMatchObject({
+      status: 'completed',
+      urls_done: urls.length,
+      urls_failed: 0,
+    });
+  });
+
+  it('pauses a running execution, resumes it to running, stops it', async () => {
     const { target, task } = await withTask({ queueDelayMs: 0, urlDurationMs: 60_000 });
     const execution = (await call(target, 'POST', `/tasks/${task.id}/run`)).body.data;
     await waitForStatus(target, execution.id, 'running');

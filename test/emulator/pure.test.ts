@@ -1,7 +1,7 @@
 /** The emulator's pure parts: CSV cells, record generation, write stamps, flag parsing. */
 import { describe, expect, it } from 'vitest';
 import { createStampClock, microsFromIso } from '../../src/emulator/clock.js';
-import { generateRecords, mediaFieldsOf, recordCountOf, renderCsvRow } from '../../src/emulator/records.js';
+import { generateRecords, mediaFieldsOf, renderCsvRow } from '../../src/emulator/records.js';
 import { parseEmulatorFlags, parseTokenFlag } from '../../src/emulator/serve.js';
 import { ALL_SCOPES } from '../../src/emulator/types.js';
 
@@ -34,7 +34,6 @@ describe('generated records', () => {
   it('follows the schema, skips failed URLs and is the same every time', () => {
     const records = [...generateRecords(source, (id) => `media:${id}`)];
     expect(records).toHaveLength(4);
-    expect(recordCountOf(source)).toBe(4);
     for (const record of records) {
       expect(Object.keys(record)).toEqual(['name', 'status', 'count', 'when', 'logo']);
       expect((record.name as string).length).toBeLessThanOrEqual(12);
@@ -45,7 +44,7 @@ describe('generated records', () => {
     }
     expect([...generateRecords(source, (id) => `media:${id}`)]).toEqual(records);
     expect([...generateRecords({ ...source, id: 'exec-2' }, (id) => id)]).not.toEqual(records);
-    expect(recordCountOf({ ...source, processed: 1 })).toBe(2);
+    expect([...generateRecords({ ...source, processed: 1 }, (id) => id)]).toHaveLength(2);
     expect(mediaFieldsOf(source.outputSchema)).toEqual([{ name: 'logo', contentType: 'image/svg+xml' }]);
   });
 });

@@ -164,6 +164,19 @@ describe('validation of task bodies', () => {
     expect(answer.body.error.message).toBe('urls[1]: must be an absolute http(s) URL');
   });
 
+  it('accepts only assigned country codes in proxy_locations, like titan itself', async () => {
+    for (const code of ['EU', 'XA']) {
+      const answer = await call(emulator(), 'POST', '/tasks', classicTask({ proxy_locations: ['US', code] }));
+      expect(answer.status, answer.text).toBe(400);
+      expect(answer.body.error.message).toBe(
+        'proxy_locations[1]: must be an ISO-3166 alpha-2 country code (e.g. "US")',
+      );
+    }
+    const accepted = await call(emulator(), 'POST', '/tasks', classicTask({ proxy_locations: ['US'] }));
+    expect(accepted.status, accepted.text).toBe(201);
+    expect(accepted.body.data.proxy_locations).toEqual(['US']);
+  });
+
   it('rejects a body that is not JSON', async () => {
     const answer = await call(emulator(), 'POST', '/tasks', undefined, { raw: '{"name": ' });
     expect(answer.status).toBe(400);
