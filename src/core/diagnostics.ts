@@ -1,4 +1,6 @@
 /** A problem found in user input, reported as data: every problem at once, each with a place and a code. */
+import { compareStrings } from './json.js';
+
 export type Severity = 'error' | 'warning';
 
 export interface SourceLocation {
@@ -24,13 +26,13 @@ export interface Diagnostic extends Partial<SourceLocation> {
 export const hasErrors = (diagnostics: readonly Diagnostic[]): boolean =>
   diagnostics.some((d) => d.severity === 'error');
 
-/** Stable order for output: by file, line, column, then code. */
+/** Stable order for output, whatever the locale: by file (code-point order), line, column, then code. */
 export function sortDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[] {
   return [...diagnostics].sort(
     (a, b) =>
-      (a.file ?? '').localeCompare(b.file ?? '') ||
+      compareStrings(a.file ?? '', b.file ?? '') ||
       (a.line ?? 0) - (b.line ?? 0) ||
       (a.column ?? 0) - (b.column ?? 0) ||
-      a.code.localeCompare(b.code),
+      compareStrings(a.code, b.code),
   );
 }

@@ -9,7 +9,7 @@ type Unit = keyof typeof UNIT_MS;
 /** Largest unit first: a compound duration must list its parts in this order, each at most once. */
 const UNIT_ORDER: readonly Unit[] = ['d', 'h', 'm', 's', 'ms'];
 
-export const DURATION_SYNTAX = 'e.g. 30s, 5m, 1h30m, 1.5h, 250ms, or plain milliseconds';
+const DURATION_SYNTAX = 'e.g. 30s, 5m, 1h30m, 1.5h, 250ms, or plain milliseconds';
 
 /**
  * Milliseconds for `30s`, `5m`, `1h30m`, `1.5h`, `2d`, `250ms` or plain digits (milliseconds); `undefined` when

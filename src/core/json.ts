@@ -1,4 +1,7 @@
-/** JSON values and the few pure helpers every layer needs: stable stringify, deep equality, digests. */
+/**
+ * JSON values and the few pure helpers every layer needs: stable stringify, deep equality, digests, JSON pointers,
+ * code-point string order.
+ */
 import { createHash } from 'node:crypto';
 
 export type JsonPrimitive = null | boolean | number | string;
@@ -15,7 +18,7 @@ export function stableStringify(value: unknown, indent?: number): string {
   return JSON.stringify(sortKeysDeep(value), null, indent);
 }
 
-export function sortKeysDeep(value: unknown): unknown {
+function sortKeysDeep(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeysDeep);
   if (isJsonObject(value)) {
     const out: Record<string, unknown> = {};
@@ -43,3 +46,33 @@ export function deepEqual(a: unknown, b: unknown): boolean {
 /** `sha256:<hex>` of the stable JSON form. */
 export const digestOf = (value: unknown): string =>
   `sha256:${createHash('sha256').update(stableStringify(value)).digest('hex')}`;
+
+/** Code-point order: deterministic whatever the locale. */
+export const compareStrings = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Sets an own, enumerable property: a key named "__proto__" is data, not the object's prototype. */
+export function setOwn(target: object, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+/** `/spec/urls/0` → `['spec', 'urls', '0']` (RFC 6901); array indexes stay strings (the caller knows the data). */
+export function parsePointer(pointer: string): string[] {
+  if (pointer === '' || pointer === '#') return [];
+  const body = pointer.startsWith('#') ? pointer.slice(1) : pointer;
+  return body
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+}
+
+/** Reads the value at `path` (keys, and list indexes as numbers or digit strings), or undefined. */
+export function valueAt(root: unknown, path: readonly (string | number)[]): unknown {
+  let node: unknown = root;
+  for (const segment of path) {
+    if (Array.isArray(node)) node = node[Number(segment)];
+    else if (typeof node === 'object' && node !== null)
+      node = (node as Record<string, unknown>)[String(segment)];
+    else return undefined;
+  }
+  return node;
+}

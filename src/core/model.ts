@@ -12,7 +12,6 @@ export type ActionType = (typeof ACTION_TYPES)[number];
 export const INPUT_SOURCES = ['static_urls', 'previous_step', 'task_url_inventory'] as const;
 export type InputSource = (typeof INPUT_SOURCES)[number];
 export const TASK_STATUSES = ['active', 'paused', 'completed', 'failed', 'deleted'] as const;
-export type TaskStatus = (typeof TASK_STATUSES)[number];
 
 export interface ExecutionStep {
   action_type: ActionType;
@@ -63,9 +62,6 @@ export const TASK_SPEC_FIELDS = [
   'execution_plan',
 ] as const satisfies readonly (keyof TaskSpec)[];
 export type TaskSpecField = (typeof TASK_SPEC_FIELDS)[number];
-
-/** Server-owned fields: never sent, never diffed. */
-export const SERVER_FIELDS = ['id', 'status', 'created_at', 'updated_at'] as const;
 
 /** A task as read from the service. `spec` is absent when the list returned a summary item. */
 export interface LiveTask {

@@ -1,7 +1,9 @@
 /** Sensitive values (from `${env:…}`): masked in every output, excluded from digests, never persisted. */
-import { isJsonObject, type JsonValue } from './json.js';
+import { isJsonObject, parsePointer, setOwn, type JsonValue } from './json.js';
 import type { TaskSpec } from './model.js';
-import { SENSITIVE } from './plan/model.js';
+
+/** What every output shows in place of a sensitive value. */
+export const SENSITIVE = '(sensitive)';
 
 /** A copy of `spec` with the value at each JSON pointer in `paths` replaced by `(sensitive)`. */
 export function maskSensitive(spec: TaskSpec, paths: readonly string[]): TaskSpec {
@@ -15,11 +17,9 @@ export function maskSensitive(spec: TaskSpec, paths: readonly string[]): TaskSpe
 export const isSensitivePath = (pointer: string, paths: readonly string[]): boolean =>
   paths.some((p) => pointer === p || pointer.startsWith(`${p}/`));
 
+/** Replaces an existing value; a pointer to nothing changes nothing. */
 function setAtPointer(root: JsonValue, pointer: string, value: JsonValue): void {
-  const tokens = pointer
-    .split('/')
-    .slice(1)
-    .map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const tokens = parsePointer(pointer);
   let node: JsonValue | undefined = root;
   for (const [i, token] of tokens.entries()) {
     const last = i === tokens.length - 1;
@@ -29,8 +29,8 @@ function setAtPointer(root: JsonValue, pointer: string, value: JsonValue): void 
       if (last) node[index] = value;
       else node = node[index];
     } else if (isJsonObject(node)) {
-      if (!(token in node)) return;
-      if (last) node[token] = value;
+      if (!Object.hasOwn(node, token)) return;
+      if (last) setOwn(node, token, value);
       else node = node[token];
     } else {
       return;

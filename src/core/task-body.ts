@@ -2,8 +2,8 @@
  * The one place that maps Task Service bodies to `TaskSpec` and back. Pure.
  * Reading is tolerant (unknown and server-owned fields are dropped, `null` means absent); writing is exact.
  */
-import { isJsonObject, type JsonObject, type JsonValue } from './json.js';
-import { TASK_SPEC_FIELDS, type LiveTask, type TaskSpec, type TaskSpecField } from './model.js';
+import type { JsonObject, JsonValue } from './json.js';
+import { TASK_SPEC_FIELDS, type LiveTask, type TaskSpec } from './model.js';
 
 /** The spec carried by a full task body from the API (server fields and unknown fields dropped). */
 export function specFromBody(body: JsonObject): TaskSpec {
@@ -62,12 +62,4 @@ export function patchBodyFromSpec(spec: TaskSpec): JsonObject {
     if (body[field] === undefined) body[field] = null;
   }
   return body;
-}
-
-export const isTaskSpecField = (key: string): key is TaskSpecField =>
-  (TASK_SPEC_FIELDS as readonly string[]).includes(key);
-
-/** Narrowing helper for parsed JSON bodies. */
-export function asJsonObject(value: unknown): JsonObject | undefined {
-  return isJsonObject(value) ? (value as JsonObject) : undefined;
 }

@@ -24,6 +24,14 @@ describe('sensitive values', () => {
     );
   });
 
+  it('masks a value under a key named __proto__, and leaves a spec alone where a pointer finds nothing', () => {
+    const odd = JSON.parse('{"name":"Quotes","payload":{"__proto__":"s3cret"}}') as TaskSpec;
+    expect(JSON.stringify(maskSensitive(odd, ['/payload/__proto__']))).toBe(
+      '{"name":"Quotes","payload":{"__proto__":"(sensitive)"}}',
+    );
+    expect(maskSensitive(spec, ['/payload/toString', '/payload/weights/5', '/objective'])).toEqual(spec);
+  });
+
   it('treats children of a sensitive path as sensitive', () => {
     expect(isSensitivePath('/payload/api_key', ['/payload'])).toBe(true);
     expect(isSensitivePath('/payloads', ['/payload'])).toBe(false);

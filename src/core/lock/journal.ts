@@ -168,7 +168,10 @@ const MAX_WINDOW_MS = 10 * 60_000;
 export const journalHasEffects = (records: readonly JournalRecord[]): boolean =>
   records.some((r) => r.t === 'intent' || r.t === 'done' || r.t === 'lock');
 
-/** Parses NDJSON journal text. A torn last line (crash mid-append) is dropped; other bad lines are counted. */
+/**
+ * Parses NDJSON journal text. A line that is not a record — a torn last line (crash mid-append) like any other —
+ * is dropped and counted in `skipped`.
+ */
 export function parseJournal(text: string): { records: JournalRecord[]; skipped: number } {
   const records: JournalRecord[] = [];
   let skipped = 0;

@@ -18,7 +18,7 @@ export const emptyLock = (origin: string, lineage: string): Lockfile => ({
 export const renderLockfile = (lock: Lockfile): string => `${stableStringify(lock, 2)}\n`;
 
 /** Same managed tasks and origin (lineage/serial ignored). */
-export const sameLockContent = (a: Lockfile, b: Lockfile): boolean =>
+const sameLockContent = (a: Lockfile, b: Lockfile): boolean =>
   a.origin === b.origin && deepEqual(a.tasks, b.tasks);
 
 /**

@@ -32,10 +32,12 @@ export function settlePendingIntents(
   for (const intent of [...pending].sort((a, b) => a.n - b.n)) {
     if (intent.op === 'create' && intent.entry !== undefined) {
       const { entry } = intent;
+      // The digest covers the name (unless it is sensitive, when the intent has none): compare it first, cheaply.
       const found = live.find(
         (task) =>
           !claimed.has(task.id) &&
           task.spec !== undefined &&
+          (intent.name === undefined || task.name === intent.name) &&
           appliedDigest(task.spec, entry.sensitive) === entry.digest,
       );
       if (found === undefined) {

@@ -23,7 +23,7 @@ export const COUNTRY_CODES: readonly string[] = [
 ];
 
 /** Codes people write that ISO-3166 spells differently. */
-export const COUNTRY_CODE_ALIASES: Readonly<Record<string, string>> = {
+const COUNTRY_CODE_ALIASES: Readonly<Record<string, string>> = {
   UK: 'GB',
   EL: 'GR',
 };

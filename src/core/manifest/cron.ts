@@ -3,8 +3,9 @@
  * named. Pure.
  */
 import { CronExpressionParser } from 'cron-parser';
+import { SENSITIVE } from '../sensitive.js';
 
-export const CRON_FIELDS = ['minute', 'hour', 'day-of-month', 'month', 'day-of-week'] as const;
+const CRON_FIELDS = ['minute', 'hour', 'day-of-month', 'month', 'day-of-week'] as const;
 
 const MACROS: Readonly<Record<string, string>> = {
   '@yearly': '0 0 1 1 *',
@@ -28,7 +29,7 @@ export interface CronProblem {
  * expression (it came from the environment and is sensitive).
  */
 export function checkCron(expression: string, redact = false): CronProblem | undefined {
-  const show = (s: string): string => (redact ? '(sensitive)' : JSON.stringify(s));
+  const show = (s: string): string => (redact ? SENSITIVE : JSON.stringify(s));
   const fields = splitFields(expression);
   if (fields.length === 0)
     return { message: 'the schedule is empty', offset: 0, hint: 'e.g. "0 * * * *" runs hourly' };

@@ -1,6 +1,5 @@
 /** How messages show values and types to a person. Pure. */
-
-export const SENSITIVE = '(sensitive)';
+import { SENSITIVE } from '../sensitive.js';
 
 /** A short rendering of a value for "(got …)": scalars quoted, collections named. */
 export function describeValue(value: unknown, sensitive = false): string {

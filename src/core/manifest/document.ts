@@ -2,15 +2,15 @@
  * One manifest document, from parsed YAML to a `DesiredTask`: interpolation, schema check, task rules, `$ref`
  * bundling and output schema checks, then normalisation. Pure (files referenced by `$ref` come from a reader).
  */
-import type { Diagnostic, SourceLocation } from '../diagnostics.js';
-import { isJsonObject, type JsonObject, type JsonValue } from '../json.js';
+import { hasErrors, type Diagnostic, type SourceLocation } from '../diagnostics.js';
+import { isJsonObject, valueAt, type JsonObject, type JsonValue } from '../json.js';
+import { SENSITIVE } from '../sensitive.js';
 import { TASK_SPEC_FIELDS, type DesiredTask, type TaskSpec, type TaskSpecField } from '../model.js';
 import { Code } from './codes.js';
 import type { CronProblem } from './cron.js';
-import { SENSITIVE } from './describe.js';
 import { interpolateDocument, type Env } from './interpolate.js';
 import { checkOutputSchema } from './output-schema.js';
-import { startsWithPath, toPointer, valueAt, type Path, type PathSegment } from './paths.js';
+import { startsWithPath, toPointer, type Path, type PathSegment } from './paths.js';
 import { bundleSchema, type RefContext, type Region } from './refs.js';
 import { checkTaskRules } from './rules.js';
 import { diagnosticsFromSchemaErrors } from './schema-errors.js';
@@ -97,9 +97,8 @@ export function checkManifestDocument(doc: ParsedDocument, ctx: DocumentContext)
 
   const identity = identityOf(value, place);
   const reported = redactSecrets(withoutTypoEchoes(diagnostics), interpolated.secrets);
-  const failed = reported.some((d) => d.severity === 'error');
   const task =
-    !failed && spec && isJsonObject(value)
+    !hasErrors(reported) && spec && isJsonObject(value)
       ? desiredTask(value, spec, schemas.bundled, interpolated.sensitive, locator)
       : undefined;
   return {

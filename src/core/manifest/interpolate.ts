@@ -4,7 +4,7 @@
  * Pure: the environment is passed in.
  */
 import type { Diagnostic } from '../diagnostics.js';
-import type { JsonValue } from '../json.js';
+import { setOwn, type JsonValue } from '../json.js';
 import { Code } from './codes.js';
 import { quote } from './describe.js';
 import { displayPath, toPointer, type Path, type PathSegment } from './paths.js';
@@ -43,12 +43,7 @@ function walk(
   if (value !== null && typeof value === 'object') {
     const out: Record<string, JsonValue> = {};
     for (const [key, item] of Object.entries(value)) {
-      Object.defineProperty(out, key, {
-        value: walk(item, [...path, key], env, locator, result),
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
+      setOwn(out, key, walk(item, [...path, key], env, locator, result));
     }
     return out;
   }

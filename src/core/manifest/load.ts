@@ -7,7 +7,8 @@
  * and otherwise skipped with a warning — unless it cannot even be read as YAML, which is reported.
  */
 import path from 'node:path';
-import { sortDiagnostics, type Diagnostic } from '../diagnostics.js';
+import { hasErrors, sortDiagnostics, type Diagnostic } from '../diagnostics.js';
+import { compareStrings } from '../json.js';
 import type { DesiredTask } from '../model.js';
 import { Code } from './codes.js';
 import type { CronProblem } from './cron.js';
@@ -43,7 +44,7 @@ export interface CheckedManifests {
   files: string[];
 }
 
-export const MAX_PROBLEMS_PER_FILE = 100;
+const MAX_PROBLEMS_PER_FILE = 100;
 
 /** Diagnostics located in referenced files, reported once with the manifests that use them. */
 type SharedProblems = Map<string, { diagnostic: Diagnostic; usedBy: Set<string> }>;
@@ -152,9 +153,7 @@ export function combineFileChecks(
     (check) => check.file.display,
   );
   return {
-    tasks: manifests
-      .flatMap((check) => check.tasks)
-      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)),
+    tasks: manifests.flatMap((check) => check.tasks).sort((a, b) => compareStrings(a.key, b.key)),
     diagnostics: capPerFile(sortDiagnostics(diagnostics), maxProblemsPerFile),
     files: counted.sort(),
   };
@@ -168,19 +167,16 @@ function parseFile(file: ManifestText, options: CheckManifestsOptions): ParsedFi
   }
 }
 
-const hasError = (diagnostics: readonly Diagnostic[]): boolean =>
-  diagnostics.some((d) => d.severity === 'error');
-
 /** A file with a manifest-shaped document (or one titan failed on: reported as a manifest would be). */
 const isManifestFile = (parsed: ParsedFile): boolean =>
   parsed.documents.some((d) => d.manifestShaped) || parsed.diagnostics.some((d) => d.code === Code.internal);
 
 /** A YAML file that is no manifest and reads fine: skipped (with a warning). Empty files are simply empty. */
 const isSkipped = (parsed: ParsedFile): boolean =>
-  !hasError(parsed.diagnostics) && parsed.documents.some((d) => !d.empty);
+  !hasErrors(parsed.diagnostics) && parsed.documents.some((d) => !d.empty);
 
 function otherFileDiagnostics(file: ManifestText, parsed: ParsedFile): Diagnostic[] {
-  if (hasError(parsed.diagnostics)) return parsed.diagnostics;
+  if (hasErrors(parsed.diagnostics)) return parsed.diagnostics;
   if (!isSkipped(parsed)) return [];
   return [
     {

@@ -5,10 +5,10 @@
  * its message (or the keyword it names). Pure: the schema engine is passed in.
  */
 import type { Diagnostic, SourceLocation } from '../diagnostics.js';
-import { isJsonObject, type JsonObject, type JsonValue } from '../json.js';
+import { isJsonObject, valueAt, type JsonObject, type JsonValue } from '../json.js';
 import { Code } from './codes.js';
 import { describeValue, quote } from './describe.js';
-import { displayPath, pathFromPointer, toPointer, valueAt, type Path, type PathSegment } from './paths.js';
+import { displayPath, pathFromPointer, toPointer, type Path, type PathSegment } from './paths.js';
 import { diagnosticsFromSchemaErrors } from './schema-errors.js';
 import { isPlainSchema } from './plain-schema.js';
 import { DRAFT_07, DRAFT_2020_12, dialectOf, type ManifestSchemas } from './schema-port.js';
@@ -310,7 +310,4 @@ function locateMessage(schema: JsonObject, message: string): PathSegment[] {
 
 /** ajv's message without the schema path (the diagnostic already points there). */
 const cleanMessage = (message: string): string =>
-  message
-    .replace(/ at (?:path )?"#[^"]*"/, '')
-    .replace(/ \((strictTypes|strictTuples|strictRequired)\)$/, ' ($1)')
-    .replace(/ in schema$/, '');
+  message.replace(/ at (?:path )?"#[^"]*"/, '').replace(/ in schema$/, '');

@@ -1,4 +1,5 @@
 /** Paths into a manifest document: JSON pointers for data, dotted paths for people. Pure. */
+import { parsePointer } from '../json.js';
 
 export type PathSegment = string | number;
 export type Path = readonly PathSegment[];
@@ -8,16 +9,6 @@ const escapeSegment = (segment: PathSegment): string =>
 
 /** `['spec', 'urls', 0]` → `/spec/urls/0` (RFC 6901). */
 export const toPointer = (path: Path): string => path.map((s) => `/${escapeSegment(s)}`).join('');
-
-/** `/spec/urls/0` → `['spec', 'urls', '0']`; array indexes stay strings (the caller knows the data). */
-export function parsePointer(pointer: string): string[] {
-  if (pointer === '' || pointer === '#') return [];
-  const body = pointer.startsWith('#') ? pointer.slice(1) : pointer;
-  return body
-    .slice(1)
-    .split('/')
-    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
-}
 
 const PLAIN_KEY = /^[A-Za-z_$][A-Za-z0-9_$-]*$/;
 
@@ -35,18 +26,6 @@ export function displayPath(path: Path): string {
 /** True when `path` starts with `prefix`. */
 export const startsWithPath = (path: Path, prefix: Path): boolean =>
   prefix.length <= path.length && prefix.every((segment, i) => String(segment) === String(path[i]));
-
-/** Reads the value at `path`, or undefined. */
-export function valueAt(root: unknown, path: Path): unknown {
-  let node: unknown = root;
-  for (const segment of path) {
-    if (Array.isArray(node)) node = node[Number(segment)];
-    else if (typeof node === 'object' && node !== null)
-      node = (node as Record<string, unknown>)[String(segment)];
-    else return undefined;
-  }
-  return node;
-}
 
 /** Converts pointer segments to a path whose array indexes are numbers, guided by the data. */
 export function pathFromPointer(root: unknown, pointer: string): PathSegment[] {

@@ -9,10 +9,11 @@
  */
 import path from 'node:path';
 import type { Diagnostic } from '../diagnostics.js';
-import { isJsonObject, type JsonObject, type JsonValue } from '../json.js';
+import { isJsonObject, parsePointer, setOwn, type JsonObject, type JsonValue } from '../json.js';
+import { SENSITIVE } from '../sensitive.js';
 import { Code } from './codes.js';
-import { quote, SENSITIVE } from './describe.js';
-import { parsePointer, toPointer, type Path, type PathSegment } from './paths.js';
+import { quote } from './describe.js';
+import { toPointer, type Path, type PathSegment } from './paths.js';
 import { DRAFT_2020_12 } from './schema-port.js';
 import { holdsSchemas, subschemas } from './schema-walk.js';
 import { parseYamlDocuments, type Locator, type ParseLimits } from './yaml.js';
@@ -149,7 +150,7 @@ function expandChildren(node: JsonObject, site: Site, ctx: RefContext, state: St
           ? { ...value }
           : value
       : value;
-    Object.defineProperty(copy, key, { value: cloned, enumerable: true, writable: true, configurable: true });
+    setOwn(copy, key, cloned);
   }
   for (const slot of subschemas(node)) {
     const child: Site = {
@@ -453,13 +454,7 @@ function setAt(target: JsonObject, slotPath: PathSegment[], value: JsonValue): v
   else {
     const container = target[String(first)] as JsonObject | JsonValue[];
     if (Array.isArray(container)) container[Number(second)] = value;
-    else
-      Object.defineProperty(container, String(second), {
-        value,
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
+    else setOwn(container, String(second), value);
   }
 }
 

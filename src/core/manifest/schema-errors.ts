@@ -3,11 +3,12 @@
  * node, worded in YAML terms, with "did you mean" hints — never raw ajv text. Pure.
  */
 import type { Diagnostic, SourceLocation } from '../diagnostics.js';
+import { valueAt } from '../json.js';
 import { TASK_SPEC_FIELDS } from '../model.js';
 import { Code } from './codes.js';
 import { suggestCountryCode } from './countries.js';
 import { describeValue, joinOr, jsonType, quote, slugify, typeName } from './describe.js';
-import { displayPath, pathFromPointer, toPointer, valueAt, type Path, type PathSegment } from './paths.js';
+import { displayPath, pathFromPointer, toPointer, type Path, type PathSegment } from './paths.js';
 import type { SchemaError } from './schema-port.js';
 import { didYouMean } from './suggest.js';
 

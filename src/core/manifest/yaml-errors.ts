@@ -16,7 +16,7 @@ export interface ErrorSource {
   position(offset: number): { line: number; column: number };
 }
 
-const lowerFirst = (s: string): string => s.charAt(0).toLowerCase() + s.slice(1);
+export const lowerFirst = (s: string): string => s.charAt(0).toLowerCase() + s.slice(1);
 
 const isAliasError = (error: YAMLError): boolean =>
   error.code === 'BAD_ALIAS' || (error.code === 'UNEXPECTED_TOKEN' && /alias/i.test(error.message));

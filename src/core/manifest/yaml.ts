@@ -18,10 +18,10 @@ import {
   type YAMLMap,
 } from 'yaml';
 import type { Diagnostic } from '../diagnostics.js';
-import type { JsonObject, JsonValue } from '../json.js';
+import { setOwn, type JsonObject, type JsonValue } from '../json.js';
 import { Code } from './codes.js';
 import { displayPath, toPointer, type Path, type PathSegment } from './paths.js';
-import { diagnosticsFromYamlErrors } from './yaml-errors.js';
+import { diagnosticsFromYamlErrors, lowerFirst } from './yaml-errors.js';
 import { jsonKeyOf, keyProblems } from './yaml-keys.js';
 import { scanYamlText, type ScanProblem } from './yaml-scan.js';
 
@@ -68,9 +68,6 @@ export interface Locator {
 }
 
 export interface ParsedDocument {
-  file: string;
-  /** 0-based index of the document in its file. */
-  index: number;
   /** The JSON value; undefined when the document could not be read (its diagnostics say why). */
   value: JsonValue | undefined;
   /** A document holding nothing (only comments, or a bare `---`). */
@@ -80,8 +77,6 @@ export interface ParsedDocument {
    * document has errors): a titan manifest, as opposed to a schema or some other YAML.
    */
   manifestShaped: boolean;
-  /** The document has errors of its own (its diagnostics say which). */
-  failed: boolean;
   locator: Locator;
 }
 
@@ -116,20 +111,17 @@ export function parseYamlDocuments(
   const docs: Document.Parsed[] = Array.isArray(parsed) ? parsed : [];
   const documents: ParsedDocument[] = [];
   const diagnostics: Diagnostic[] = [];
-  docs.forEach((doc, index) => {
+  for (const doc of docs) {
     const locator = new LocatorImpl(file, doc, text, lineCounter);
     const read = readDocument(doc, locator, limits, text);
     for (const d of read.diagnostics) diagnostics.push(d);
     documents.push({
-      file,
-      index,
       value: read.value,
       empty: read.empty,
       manifestShaped: isManifestShaped(doc),
-      failed: read.diagnostics.some((d) => d.severity === 'error'),
       locator,
     });
-  });
+  }
   return { documents, diagnostics };
 }
 
@@ -269,8 +261,6 @@ function parseProblems(
 
 const hasSource = (node: Scalar): boolean => node.source !== undefined && node.source !== '';
 
-const lowerFirst = (s: string): string => s.charAt(0).toLowerCase() + s.slice(1);
-
 function aliasDiagnostic(
   error: unknown,
   doc: Document.Parsed,
@@ -395,13 +385,7 @@ function collectionToJson(value: object, path: PathSegment[], conversion: Conver
     }
     const out: JsonObject = {};
     for (const [key, item] of Object.entries(value)) {
-      // defineProperty: a key named "__proto__" is data, not the object's prototype.
-      Object.defineProperty(out, key, {
-        value: toJsonValue(item, [...path, key], conversion) ?? null,
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
+      setOwn(out, key, toJsonValue(item, [...path, key], conversion) ?? null);
     }
     return out;
   } finally {

@@ -92,7 +92,7 @@ export function runsPerDayText(value: number, signed = false): string {
   return `${text} ${/^[+-]?1$/.test(text) ? 'run' : 'runs'}/day`;
 }
 
-export const round2 = (value: number): number => Math.round(value * 100) / 100 + 0; // + 0 turns -0 into 0
+const round2 = (value: number): number => Math.round(value * 100) / 100 + 0; // + 0 turns -0 into 0
 
 /** Runs/day totals in plan data: exact sums, rid of floating-point noise (71.00000000000001). */
 export const roundRunsData = (value: number): number => Math.round(value * 1e6) / 1e6 + 0;

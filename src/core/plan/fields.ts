@@ -2,7 +2,7 @@
  * Field-level differences between two (normalised) specs, as a reviewer reads them: values masked where they are
  * sensitive, `output_schema` changes classified, schedules read aloud with their runs per day.
  */
-import { deepEqual, isJsonObject, type JsonValue } from '../json.js';
+import { deepEqual, isJsonObject, parsePointer, valueAt, type JsonValue } from '../json.js';
 import { TASK_SPEC_FIELDS, type TaskSpec } from '../model.js';
 import { isSensitivePath, maskSensitive } from '../sensitive.js';
 import { readSchedule, runsPerDayText, taskRunsPerDay, type ScheduleReader } from './cron.js';
@@ -35,7 +35,9 @@ export function diffSpecFields(
     if (shownAfter !== undefined) change.after = shownAfter;
     if (before !== undefined && after !== undefined && paths.length > 0) {
       // Which secrets differ is worth saying (drift reports it too), even when other parts changed as well.
-      const differing = paths.filter((p) => !deepEqual(valueAtPointer(before, p), valueAtPointer(after, p)));
+      const differing = paths.filter(
+        (p) => !deepEqual(valueAt(before, parsePointer(p)), valueAt(after, parsePointer(p))),
+      );
       if (differing.length > 0) {
         change.sensitive_changed = differing;
         change.notes.push(`sensitive value changed: ${differing.join(', ')}`);
@@ -46,18 +48,6 @@ export function diffSpecFields(
   }
   addScheduleNotes(before, after, changes, sensitivePaths, read);
   return changes;
-}
-
-/** The value at a JSON pointer (`/payload/api_key`), or undefined. */
-function valueAtPointer(spec: TaskSpec, pointer: string): JsonValue | undefined {
-  let node: JsonValue | undefined = spec as unknown as JsonValue;
-  for (const raw of pointer.split('/').slice(1)) {
-    const token = raw.replace(/~1/g, '/').replace(/~0/g, '~');
-    if (Array.isArray(node)) node = node[Number(token)];
-    else if (isJsonObject(node)) node = node[token];
-    else return undefined;
-  }
-  return node;
 }
 
 /** `output_schema`, and the last step's output schema of a multi-step plan (what the task's results follow). */
@@ -83,11 +73,11 @@ function classifyOutput(
 }
 
 function lastStepSchema(plan: JsonValue | undefined): JsonValue | undefined {
-  if (typeof plan !== 'object' || plan === null || Array.isArray(plan)) return undefined;
+  if (!isJsonObject(plan)) return undefined;
   const steps = plan.steps;
   if (!Array.isArray(steps) || steps.length === 0) return undefined;
   const last = steps[steps.length - 1];
-  return typeof last === 'object' && last !== null && !Array.isArray(last) ? last.output_schema : undefined;
+  return isJsonObject(last) ? last.output_schema : undefined;
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
  * The one `Plan` type (design.md §6): a versioned, serialisable object. Text, markdown and JSON are renderings
  * of it; `apply PLANFILE` executes exactly its changes. It never holds a sensitive value: those are replaced by
- * `SENSITIVE` before a plan leaves the planner. Its field names are its JSON names, snake_case throughout (a saved
+ * `SENSITIVE` (src/core/sensitive.ts) before a plan leaves the planner. Its field names are its JSON names, snake_case throughout (a saved
  * plan is read back as this type without any mapping).
  */
 import type { SourceLocation } from '../diagnostics.js';
@@ -9,7 +9,6 @@ import type { JsonValue } from '../json.js';
 import type { TaskSpec } from '../model.js';
 
 export const PLAN_FORMAT_VERSION = 1;
-export const SENSITIVE = '(sensitive)';
 
 export type ChangeAction = 'create' | 'update' | 'replace' | 'delete' | 'adopt' | 'move' | 'noop';
 

@@ -13,15 +13,11 @@ import { digestSpec } from '../lock/digest.js';
 import type { LockEntry } from '../lock/model.js';
 import type { ExecutionStep, TaskSpec } from '../model.js';
 
-const EMPTY_MEANS_ABSENT = ['proxy_locations', 'limits', 'payload'] as const;
+const EMPTY_MEANS_ABSENT = ['proxy_locations', 'limits', 'payload'];
+const STEP_EMPTY_MEANS_ABSENT = ['limits', 'payload'];
 
 export function normalizeSpec(spec: TaskSpec): TaskSpec {
-  const out: Record<string, JsonValue> = {};
-  for (const [field, value] of Object.entries(spec) as [string, JsonValue | undefined][]) {
-    if (value === undefined || value === null) continue;
-    if ((EMPTY_MEANS_ABSENT as readonly string[]).includes(field) && isEmpty(value)) continue;
-    out[field] = value;
-  }
+  const out = withoutAbsent(spec, EMPTY_MEANS_ABSENT);
   if (typeof out.schedule === 'string') out.schedule = normalizeSchedule(out.schedule);
   if (spec.execution_plan !== undefined) {
     out.execution_plan = { steps: spec.execution_plan.steps.map(normalizeStep) } as unknown as JsonValue;
@@ -31,14 +27,18 @@ export function normalizeSpec(spec: TaskSpec): TaskSpec {
 
 export const normalizeSchedule = (schedule: string): string => schedule.trim().split(/\s+/).join(' ');
 
-function normalizeStep(step: ExecutionStep): ExecutionStep {
+const normalizeStep = (step: ExecutionStep): ExecutionStep =>
+  withoutAbsent(step, STEP_EMPTY_MEANS_ABSENT) as unknown as ExecutionStep;
+
+/** A copy without `undefined`/`null` fields, nor empty ones among `emptyMeansAbsent`. */
+function withoutAbsent(from: object, emptyMeansAbsent: readonly string[]): Record<string, JsonValue> {
   const out: Record<string, JsonValue> = {};
-  for (const [field, value] of Object.entries(step) as [string, JsonValue | undefined][]) {
+  for (const [field, value] of Object.entries(from) as [string, JsonValue | undefined][]) {
     if (value === undefined || value === null) continue;
-    if ((field === 'limits' || field === 'payload') && isEmpty(value)) continue;
+    if (emptyMeansAbsent.includes(field) && isEmpty(value)) continue;
     out[field] = value;
   }
-  return out as unknown as ExecutionStep;
+  return out;
 }
 
 const isEmpty = (value: JsonValue): boolean =>

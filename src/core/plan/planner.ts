@@ -14,16 +14,18 @@
  *   refusal; callers refuse to apply such a plan unless the mass delete was explicitly allowed.
  */
 import { InvalidInputError } from '../errors.js';
+import { compareStrings } from '../json.js';
 import type { LockEntry, Lockfile } from '../lock/model.js';
+import { managedIds } from '../lock/ops.js';
 import type { DesiredTask, LiveTask, TaskSpec, TaskSpecField } from '../model.js';
-import { isSensitivePath, maskSensitive } from '../sensitive.js';
+import { isSensitivePath, maskSensitive, SENSITIVE } from '../sensitive.js';
 import { createScheduleReader, roundRunsData, taskRunsPerDay, type ScheduleReader } from './cron.js';
 import { diffSpecFields } from './fields.js';
 import {
   CHANGE_ACTIONS,
+  isDestructive,
   METADATA_FIELD_PREFIX,
   PLAN_FORMAT_VERSION,
-  SENSITIVE,
   type ChangeAction,
   type FieldChange,
   type Plan,
@@ -109,10 +111,10 @@ function resolveIdentity(
     .filter((key) => !claimed.has(key))
     .map((key): [string, LockEntry] => [key, lockTasks[key] as LockEntry]);
   const liveById = new Map(live.filter((task) => task.status !== 'deleted').map((task) => [task.id, task]));
-  const managedIds = new Set(Object.values(lockTasks).map((entry) => entry.id));
+  const managed = managedIds(lock);
   const unmanagedByName = new Map<string, LiveTask[]>();
   for (const task of liveById.values()) {
-    if (managedIds.has(task.id)) continue;
+    if (managed.has(task.id)) continue;
     const group = unmanagedByName.get(task.name);
     if (group) group.push(task);
     else unmanagedByName.set(task.name, [task]);
@@ -125,7 +127,7 @@ function resolveIdentity(
     entries,
     orphans,
     liveById,
-    managedIds,
+    managedIds: managed,
     unmanagedByName,
     read: createScheduleReader(),
   };
@@ -224,7 +226,7 @@ export function planChanges(
   }
   changes.sort((a, b) => compareStrings(a.key, b.key));
   const selected = selectTargets(changes, targets, identity.desired, warnings);
-  warnUnselectedReplacements(selected, replace, targets, warnings);
+  warnUnselectedReplacements(selected, replace, targets, identity.entries, warnings);
 
   const managedCount = Object.keys(lock?.tasks ?? {}).length;
   const liveIds = [...identity.liveById.keys()];
@@ -280,17 +282,21 @@ function selectTargets(
   return changes.filter((change) => matches(targets, change));
 }
 
-/** `--replace KEY` with a `--target` that leaves KEY out replaces nothing: say so rather than ignore it. */
+/**
+ * `--replace KEY` with a `--target` that leaves KEY out replaces nothing: say so rather than ignore it. A key not
+ * managed yet already has its own warning.
+ */
 function warnUnselectedReplacements(
   selected: PlannedChange[],
   replace: Set<string>,
   targets: TargetSelector[],
+  managed: Identity['entries'],
   warnings: string[],
 ): void {
   if (targets.length === 0) return;
   const planned = new Set(selected.map((change) => change.key));
   for (const key of [...replace].sort(compareStrings)) {
-    if (planned.has(key) || warnings.some((w) => w.startsWith(`--replace ${key}:`))) continue;
+    if (planned.has(key) || !managed.has(key)) continue;
     warnings.push(
       `--replace ${key} is ignored: --target ${targets.map((t) => t.text).join(', --target ')} does not select it. ` +
         `Add --target ${key} to replace it.`,
@@ -495,7 +501,7 @@ function protectChange(before: boolean, after: boolean): FieldChange | undefined
 }
 
 const displayName = (task: DesiredTask): string =>
-  task.sensitivePaths.includes('/name') ? String(maskSensitive(task.spec, ['/name']).name) : task.spec.name;
+  task.sensitivePaths.includes('/name') ? SENSITIVE : task.spec.name;
 
 /** Unchanged schedules change no runs/day: skip reading them (a cron parse per task adds up at 10,000 tasks). */
 const sameSchedule = (spec: TaskSpec, live: LiveTask): boolean => {
@@ -546,10 +552,7 @@ function summarize(changes: PlannedChange[], runsDelta: Map<PlannedChange, numbe
 
 function refusalsOf(changes: PlannedChange[], managed: number, allowMassDelete: boolean): PlanRefusal[] {
   const refusals: PlanRefusal[] = [];
-  const protectedChanges = changes.filter(
-    (change) =>
-      change.protect && ((change.action === 'delete' && !change.vanished) || change.action === 'replace'),
-  );
+  const protectedChanges = changes.filter((change) => change.protect && isDestructive(change));
   if (protectedChanges.length > 0) {
     const verb = protectedChanges.every((c) => c.action === 'replace') ? 'replace' : 'delete';
     refusals.push({
@@ -586,6 +589,3 @@ function refusalsOf(changes: PlannedChange[], managed: number, allowMassDelete: 
 
 const union = (a: readonly string[], b: readonly string[]): string[] =>
   [...new Set([...a, ...b])].sort(compareStrings);
-
-/** Code-point order: deterministic whatever the locale. */
-export const compareStrings = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);

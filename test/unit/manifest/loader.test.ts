@@ -138,7 +138,9 @@ describe('desired tasks', () => {
       'b.yaml',
       `spec:\n  output_schema: { properties: { price: { type: number } }, type: object }\n  objective: Extract the price\n  urls: [https://shop.example/p/1]\n  execution_type: single\nmetadata:\n  name: two\nkind: Task\napiVersion: titan/v1\n`,
     );
-    const { tasks } = await load();
+    const { tasks, diagnostics } = await load();
+    expect(diagnostics).toEqual([]);
+    expect(tasks).toHaveLength(2);
     const [one, two] = tasks;
     expect(deepEqual({ ...one?.spec, name: 'x' }, { ...two?.spec, name: 'x' })).toBe(true);
   });

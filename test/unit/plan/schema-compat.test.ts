@@ -94,7 +94,7 @@ describe('output_schema compatibility', () => {
     ],
     ['description changed', edit((s) => (s.description = 'Products')), undefined],
     [
-      'integer widened to number',
+      'property description added',
       edit((s) => (props(s).price = { type: ['number', 'null'], description: 'x' })),
       undefined,
     ],
