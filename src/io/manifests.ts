@@ -11,6 +11,7 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Diagnostic } from '../core/diagnostics.js';
 import { sortDiagnostics } from '../core/diagnostics.js';
+import { compareStrings } from '../core/json.js';
 import { Code } from '../core/manifest/codes.js';
 import type { CronProblem } from '../core/manifest/cron.js';
 import {
@@ -43,6 +44,8 @@ export interface LoadManifestsOptions {
    * several threads. Without it every file is checked on this thread.
    */
   worker?: URL;
+  /** The most threads to check files on, this one included (default: one per core, at most 4). */
+  maxThreads?: number;
 }
 
 export interface LoadedManifests {
@@ -159,7 +162,10 @@ async function checkOnThreads(
   const bytes = texts.reduce((sum, t) => sum + t.text.length, 0);
   const script = options.worker;
   const workers = script
-    ? Math.min(availableParallelism(), MAX_THREADS, Math.floor(bytes / MIN_BYTES_PER_THREAD)) - 1
+    ? Math.min(
+        options.maxThreads ?? Math.min(availableParallelism(), MAX_THREADS),
+        Math.floor(bytes / MIN_BYTES_PER_THREAD),
+      ) - 1
     : 0;
   if (script === undefined || workers < 1) {
     return { checks: texts.map((text) => here.check(text)), refTexts: here.takeRefTexts() };
@@ -319,7 +325,7 @@ async function walk(
     });
     return;
   }
-  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  entries.sort((a, b) => compareStrings(a.name, b.name));
   for (const entry of entries) {
     if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
     const full = path.join(dir, entry.name);

@@ -130,9 +130,18 @@ describe('reading every page', () => {
     expect(calls.slice(4)).toEqual([8, 11, 14, 17]); // then from where each page actually ended
   });
 
-  it('a lenient read drops repeats and stops at its item limit', async () => {
+  it('a lenient read stops at its item limit', async () => {
     const { fetchPage } = served(items(30), { clamp: 10, meta: 'pagination' });
     const read = await readAllPages(fetchPage, { pageSize: 10, path: '/x', strict: false, maxItems: 15 });
     expect(read).toEqual(items(15));
+  });
+
+  it('a lenient read drops the repeats of a list that grows at its head while it is read', async () => {
+    // Two items arrive between the pages: the second page starts 2 items early and repeats the end of the first.
+    const fetchPage = async (offset: number): Promise<ListPage> => ({
+      items: items(20).slice(offset === 0 ? 0 : offset - 2, offset === 0 ? 10 : offset + 8),
+    });
+    const read = await readAllPages(fetchPage, { pageSize: 10, path: '/x', strict: false });
+    expect(read.map((item) => item.id)).toEqual(items(20).map((item) => item.id));
   });
 });

@@ -148,7 +148,7 @@ describe('retry arithmetic', () => {
     expect(calls()).toBe(1);
   });
 
-  it('counts a pacing wait against the retry budget', async () => {
+  it('waits for an announced reset that fits the retry budget', async () => {
     const start = Date.UTC(2025, 0, 1);
     const reset = String(start / 1000 + 8);
     const { client, sleeps, calls } = harness(
@@ -157,6 +157,21 @@ describe('retry arithmetic', () => {
     );
     await client.getExecution('e1'); // waits 8 s for the reset: within the 10 s budget
     expect(sleeps).toEqual([8000]);
+    expect(calls()).toBe(2);
+  });
+
+  it('counts a pacing wait against the retry budget', async () => {
+    const start = Date.UTC(2025, 0, 1);
+    const reset = String(start / 1000 + 6);
+    const { client, sleeps, calls } = harness(
+      [{ status: 429, headers: { 'x-ratelimit-reset': reset } }, { status: 503 }, { status: 200 }],
+      { random: 0.999, maxRetryWaitMs: 6050 },
+    );
+    // The 429 (with jitter beyond the budget) fails at once, but blocks the client until the reset.
+    await expect(client.getExecution('a')).rejects.toThrow();
+    // The next request waits 6 s for it; after the 503, the ~100 ms backoff no longer fits: no third request.
+    await expect(client.getExecution('b')).rejects.toThrow(ServerError);
+    expect(sleeps).toEqual([6000]);
     expect(calls()).toBe(2);
   });
 });

@@ -165,7 +165,7 @@ describe('workspace lock', () => {
     expect(env.warnings.join('\n')).toMatch(/Waiting up to 10m00s for the workspace lock \(lock id held-1, /);
   });
 
-  it('writes the lock whole: the file parses as soon as it exists, and no temp file is left', async () => {
+  it('writes the holder into apply.lock and leaves no temp file', async () => {
     const dir = await stateDir();
     const lock = await acquireWorkspaceLock({ stateDir: dir, command: 'apply', timeoutMs: 0 }, environment());
     expect(await readdir(dir)).toEqual(['apply.lock']);

@@ -3,7 +3,7 @@
  * suite). What users see must not depend on it: the same tasks, diagnostics (cross-file ones included), files and
  * sources with and without workers, and when a worker dies.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -69,7 +69,8 @@ const load = (worker?: URL): Promise<LoadedManifests> =>
     cwd: dir,
     env: { TITAN_TEST_SECRET: 's3cret' },
     workspaceRoot: dir,
-    ...(worker ? { worker } : {}),
+    // Two threads whatever this machine has: the main thread and one worker.
+    ...(worker ? { worker, maxThreads: 2 } : {}),
   });
 
 beforeAll(async () => {
@@ -90,7 +91,20 @@ describe('checking on worker threads', () => {
   });
 
   it('finds exactly what one thread finds', async () => {
-    expect(await load(pathToFileURL(WORKER))).toEqual(inThread);
+    // The real worker, counting the files it is handed into a marker file.
+    const marker = path.join(dir, 'worker-files.txt');
+    const counting = path.join(dir, 'counting-worker.mjs');
+    writeFileSync(
+      counting,
+      [
+        'import { appendFileSync } from "node:fs";',
+        'import { parentPort } from "node:worker_threads";',
+        `parentPort.on("message", () => appendFileSync(${JSON.stringify(marker)}, "x"));`,
+        `await import(${JSON.stringify(pathToFileURL(WORKER).href)});`,
+      ].join('\n'),
+    );
+    expect(await load(pathToFileURL(counting))).toEqual(inThread);
+    expect(readFileSync(marker, 'utf8').length).toBeGreaterThan(0);
   }, 60_000);
 
   it.each([
