@@ -9,10 +9,11 @@
  * Plus one small file per media item.
  */
 import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { OperationalError } from '../core/errors.js';
 import { isJsonObject } from '../core/json.js';
+import { writeFileAtomic } from '../io/files.js';
 import type { Snapshot, StoreChange } from './store.js';
 
 const STATE_FILE = 'state.json';
@@ -247,20 +248,3 @@ const logPath = (dataDir: string, generation: number): string =>
 
 const mediaPath = (dataDir: string, id: string): string =>
   path.join(dataDir, 'media', id.replace(/[^A-Za-z0-9_-]/g, '_'));
-
-async function writeFileAtomic(file: string, data: string | Buffer): Promise<void> {
-  const temp = `${file}.${process.pid}.tmp`;
-  const handle = await open(temp, 'w');
-  try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    await rename(temp, file);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
-}

@@ -4,11 +4,11 @@
  * writes cost one fsync per batch, not one each.
  */
 import { fdatasyncSync, writeSync } from 'node:fs';
-import { open, readFile, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { open, readFile, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { OperationalError } from '../core/errors.js';
 import { parseJournal, summarizePending, type JournalRecord } from '../core/lock/journal.js';
-import { syncFolder } from './lockfile.js';
+import { writeFileAtomic } from './files.js';
 
 export const JOURNAL_FILE = 'journal.ndjson';
 
@@ -165,24 +165,13 @@ function appendDurably(handle: FileHandle, text: string): void {
   fdatasyncSync(handle.fd);
 }
 
-/**
- * Writes `records` to a temp file, fsyncs, renames it over `file` and fsyncs the folder (so the rename itself
- * survives a power loss); returns an append handle on the new file.
- */
+/** Replaces `file` with `records`, durably (see `writeFileAtomic`); returns an append handle on the new file. */
 async function replaceFile(file: string, records: readonly JournalRecord[]): Promise<FileHandle> {
-  const temp = `${file}.tmp`;
+  const what = `the apply journal ${file}`;
+  await writeFileAtomic(file, records.map((r) => `${JSON.stringify(r)}\n`).join(''), { mode: 0o600, what });
   try {
-    const writer = await open(temp, 'w', 0o600);
-    try {
-      await writer.writeFile(records.map((r) => `${JSON.stringify(r)}\n`).join(''), 'utf8');
-      await writer.sync();
-    } finally {
-      await writer.close();
-    }
-    await rename(temp, file);
-    await syncFolder(path.dirname(file));
     return await open(file, 'a');
   } catch (error) {
-    throw new OperationalError(`Cannot write the apply journal ${file}: ${(error as Error).message}`);
+    throw new OperationalError(`Cannot write ${what}: ${(error as Error).message}`);
   }
 }

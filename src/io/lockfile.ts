@@ -2,13 +2,12 @@
  * Reading and writing `titan.lock` (design.md §4). Reads are schema-checked; writes are atomic (temp file, fsync,
  * rename, fsync of the folder), so the file on disk is always a complete old or new version.
  */
-import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, unlink } from 'node:fs/promises';
-import path from 'node:path';
+import { readFile } from 'node:fs/promises';
 import type { ErrorObject } from 'ajv/dist/2020.js';
 import { InvalidInputError, OperationalError, RefusedError } from '../core/errors.js';
 import { LOCK_FORMAT_VERSION, type Lockfile } from '../core/lock/model.js';
 import { renderLockfile } from '../core/lock/ops.js';
+import { writeFileAtomic } from './files.js';
 import { createLockfileValidator } from './validators.js';
 
 const RECOVERY_HINT =
@@ -91,45 +90,4 @@ function normalizeOrigin(origin: string): string {
 /** Writes the lockfile atomically in its stable format. */
 export async function writeLockfile(lockfilePath: string, lock: Lockfile): Promise<void> {
   await writeFileAtomic(lockfilePath, renderLockfile(lock));
-}
-
-/** Writes `content` to a new file and fsyncs it: the bytes are durable before the file is renamed or linked. */
-export async function writeSyncedFile(file: string, content: string): Promise<void> {
-  const handle = await open(file, 'w', 0o644);
-  try {
-    await handle.writeFile(content, 'utf8');
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-/**
- * Replaces `file` with `content` so that a crash at any instant leaves either the old or the new bytes: write a
- * temp file beside it, fsync it, rename over the target, fsync the folder (so the rename itself is durable).
- */
-export async function writeFileAtomic(file: string, content: string): Promise<void> {
-  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    await writeSyncedFile(temp, content);
-    await rename(temp, file);
-  } catch (error) {
-    await unlink(temp).catch(() => undefined);
-    throw new OperationalError(`Cannot write ${file}: ${(error as Error).message}`);
-  }
-  await syncFolder(path.dirname(file));
-}
-
-/** Makes a rename in `folder` durable. */
-export async function syncFolder(folder: string): Promise<void> {
-  try {
-    const handle = await open(folder, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    // Some file systems refuse fsync on folders; the rename is still atomic there.
-  }
 }

@@ -49,8 +49,3 @@ export function parsePlanFile(text: string, name: string): Plan {
   }
   return data as Plan;
 }
-
-/** Does `file` look like a saved plan rather than a manifest (so `titan apply FILE` knows what it got)? */
-export function looksLikePlanFile(file: string): boolean {
-  return !/\.ya?ml$/i.test(file);
-}

@@ -11,9 +11,9 @@ import { hostname } from 'node:os';
 import path from 'node:path';
 import { formatDuration } from '../core/duration.js';
 import { InterruptedError, OperationalError, RefusedError, TitanError } from '../core/errors.js';
-import { syncFolder, writeSyncedFile } from './lockfile.js';
+import { syncFolder, writeSyncedFile } from './files.js';
 
-export const WORKSPACE_LOCK_FILE = 'apply.lock';
+const WORKSPACE_LOCK_FILE = 'apply.lock';
 
 export interface LockHolder {
   id: string;
@@ -81,7 +81,7 @@ export async function acquireWorkspaceLock(
   let told = false;
   for (;;) {
     throwIfAborted(options.signal);
-    if (await tryCreate(file, holder)) return { holder, release: () => releaseIfOurs(file, holder.id) };
+    if (await tryCreate(file, holder)) return { holder, release: () => removeIfHeldBy(file, holder.id) };
     const current = await readLockState(file, sys.now());
     if (current.kind === 'free') continue; // released between our attempt and the read: try again at once
     if (current.kind === 'unreadable' && current.ageMs >= UNREADABLE_LOCK_STALE_MS) {
@@ -98,7 +98,7 @@ export async function acquireWorkspaceLock(
         `Taking over the workspace lock ${dead.id}: its holder (pid ${dead.pid} on ${dead.host}, ` +
           `since ${dead.created_at}) is no longer running.`,
       );
-      await removeIfUnchanged(file, dead);
+      await removeIfHeldBy(file, dead.id);
       continue;
     }
     // A young unreadable lock is waited for whatever the timeout: it becomes readable, goes, or turns stale.
@@ -220,10 +220,10 @@ function parseHolder(text: string): LockHolder | undefined {
 }
 
 /** The id `force-unlock` takes for a lock file that cannot be read. */
-export const UNREADABLE_LOCK_ID = 'unreadable';
+const UNREADABLE_LOCK_ID = 'unreadable';
 
 /** The current holder, or null when there is no lock. An unreadable lock file reads as a holder with id "unreadable". */
-export async function readHolder(file: string): Promise<LockHolder | null> {
+async function readHolder(file: string): Promise<LockHolder | null> {
   const state = await readLockState(file, new Date());
   if (state.kind === 'free') return null;
   if (state.kind === 'held') return state.holder;
@@ -243,13 +243,8 @@ async function removeIfUnreadable(file: string, text: string): Promise<void> {
   if (current === text) await unlink(file).catch(() => undefined);
 }
 
-/** Removes the lock file only if it still holds `expected` (another process may have taken over meanwhile). */
-async function removeIfUnchanged(file: string, expected: LockHolder): Promise<void> {
-  const current = await readHolder(file);
-  if (current !== null && current.id === expected.id) await unlink(file).catch(() => undefined);
-}
-
-async function releaseIfOurs(file: string, id: string): Promise<void> {
+/** Removes the lock file only if it is still held by `id` (another process may have taken over meanwhile). */
+async function removeIfHeldBy(file: string, id: string): Promise<void> {
   const current = await readHolder(file).catch(() => null);
   if (current?.id === id) await unlink(file).catch(() => undefined);
 }
@@ -334,7 +329,7 @@ export function sleepUnlessAborted(ms: number, signal?: AbortSignal): Promise<vo
 }
 
 /** Signal 0 checks existence: ESRCH = gone; EPERM = alive but not ours. */
-export function isProcessAlive(pid: number): boolean {
+function isProcessAlive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);

@@ -4,20 +4,23 @@
  * crash-test hook. The work is in app/apply.ts.
  */
 import { statSync } from 'node:fs';
+import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import type { CommandModule, Options } from 'yargs';
 import type { ApplyDeps, Terminal } from '../../app/apply.js';
-import { requireDuration } from '../../core/duration.js';
 import { InterruptedError, InvalidInputError } from '../../core/errors.js';
 import { resolveWorkspace, type Workspace } from '../../io/workspace.js';
-import { connectApi } from '../context.js';
-import { wantsColor, type ProcessIO } from '../io.js';
+import type { ProcessIO } from '../io.js';
 import type { GlobalOptions, TitanCommand } from './index.js';
 import {
+  lockEnvironmentOf,
+  lockTimeoutOption,
   manifestPaths,
   massDeleteOption,
+  outputStreams,
   planDepsOf,
   selectionOptions,
+  withConnection,
   workspaceOptions,
 } from './options.js';
 
@@ -68,12 +71,7 @@ export const writeOptions = {
     default: false,
     describe: 'Plan again afterwards; exit 1 if anything did not converge',
   },
-  'lock-timeout': {
-    type: 'string',
-    default: '0s',
-    describe: 'Wait this long for another titan holding the workspace lock (30s, 5m…)',
-    coerce: (value: string) => requireDuration(value, '--lock-timeout'),
-  },
+  ...lockTimeoutOption('Wait this long for another titan holding the workspace lock (30s, 5m…)'),
   ...massDeleteOption,
   ...workspaceOptions,
 } as const satisfies Record<string, Options>;
@@ -140,7 +138,7 @@ function savedPlanArgument(paths: readonly string[], cwd: string): string | unde
   const [only] = paths as [string];
   if (/\.ya?ml$/i.test(only)) return undefined;
   try {
-    return statSync(only.startsWith('/') ? only : `${cwd}/${only}`).isFile() ? only : undefined;
+    return statSync(path.resolve(cwd, only)).isFile() ? only : undefined;
   } catch {
     return undefined;
   }
@@ -186,26 +184,25 @@ export async function withWriteSession(
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const connection = await connectApi(argv, io, workspace.root, abort.signal);
-    try {
-      const { processLockEnvironment, sleepUnlessAborted } = await import('../../io/workspace-lock.js');
-      await body({
-        ...planDepsOf(connection, io, workspace),
-        terminal: terminalOf(argv, io),
-        lockEnvironment: processLockEnvironment(
-          io.env,
-          (message) => io.stderr.write(`Warning: ${message}\n`),
-          (message) => io.stderr.write(`${message}\n`),
-        ),
-        controls: { stop: stop.signal, abort: abort.signal },
-        now: () => new Date(),
-        sleep: sleepUnlessAborted,
-        random: Math.random,
-        ...crashTestHooks(io.env),
-      });
-    } finally {
-      await connection.close();
-    }
+    const { sleepUnlessAborted } = await import('../../io/workspace-lock.js');
+    const lockEnvironment = await lockEnvironmentOf(io);
+    await withConnection(
+      argv,
+      io,
+      workspace,
+      (connection) =>
+        body({
+          ...planDepsOf(connection, io, workspace),
+          terminal: terminalOf(argv, io),
+          lockEnvironment,
+          controls: { stop: stop.signal, abort: abort.signal },
+          now: () => new Date(),
+          sleep: sleepUnlessAborted,
+          random: Math.random,
+          ...crashTestHooks(io.env),
+        }),
+      abort.signal,
+    );
   } finally {
     if (grace !== undefined) clearTimeout(grace);
     process.off('SIGINT', onSignal);
@@ -214,12 +211,7 @@ export async function withWriteSession(
 }
 
 function terminalOf(argv: GlobalOptions, io: ProcessIO): Terminal {
-  const terminal: Terminal = {
-    stdout: io.stdout,
-    stderr: io.stderr,
-    color: wantsColor(io.stdout, io.env, argv.color),
-    stderrColor: wantsColor(io.stderr, io.env, argv.color),
-  };
+  const terminal: Terminal = outputStreams(io, argv);
   if (io.stdin.isTTY === true && io.stdout.isTTY === true) {
     terminal.ask = async (question, signal) => {
       const rl = createInterface({ input: io.stdin, output: io.stdout });

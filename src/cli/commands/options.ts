@@ -1,6 +1,8 @@
 /** yargs options and wiring that several workspace commands share, defined once so their flags stay identical. */
 import type { Options, PositionalOptions } from 'yargs';
 import type { PlanDeps } from '../../app/plan.js';
+import { requireDuration } from '../../core/duration.js';
+import type { LockEnvironment } from '../../io/workspace-lock.js';
 import type { Workspace } from '../../io/workspace.js';
 import { connectApi, type ApiConnection } from '../context.js';
 import { wantsColor, type ProcessIO } from '../io.js';
@@ -86,3 +88,24 @@ export const planDepsOf = (connection: ApiConnection, io: ProcessIO, workspace: 
   env: io.env,
   ...(io.manifestWorker ? { manifestWorker: io.manifestWorker } : {}),
 });
+
+/** `--lock-timeout`: how long to wait for another titan holding the workspace lock. */
+export const lockTimeoutOption = (describe: string) =>
+  ({
+    'lock-timeout': {
+      type: 'string',
+      default: '0s',
+      describe,
+      coerce: (value: string) => requireDuration(value, '--lock-timeout'),
+    },
+  }) as const satisfies Record<string, Options>;
+
+/** The workspace lock's view of this process: warnings and notices go to stderr. */
+export async function lockEnvironmentOf(io: ProcessIO): Promise<LockEnvironment> {
+  const { processLockEnvironment } = await import('../../io/workspace-lock.js');
+  return processLockEnvironment(
+    io.env,
+    (message) => io.stderr.write(`Warning: ${message}\n`),
+    (message) => io.stderr.write(`${message}\n`),
+  );
+}

@@ -1,10 +1,10 @@
 /** `titan state list|show|rm|mv`: yargs wiring; the work is in app/state.ts. */
 import type { Argv, CommandModule, Options } from 'yargs';
 import type { StateDeps } from '../../app/state.js';
-import { requireDuration } from '../../core/duration.js';
 import { resolveWorkspace } from '../../io/workspace.js';
 import type { ProcessIO } from '../io.js';
 import type { GlobalOptions, TitanCommand } from './index.js';
+import { lockEnvironmentOf, lockTimeoutOption } from './options.js';
 
 interface StateArgs extends GlobalOptions {
   workspace?: string;
@@ -25,25 +25,15 @@ const stateOptions = {
     describe: 'Workspace folder holding titan.lock (default: the working directory)',
   },
   json: { type: 'boolean', default: false, describe: 'Print data as JSON' },
-  'lock-timeout': {
-    type: 'string',
-    default: '0s',
-    describe: 'rm, mv: wait this long for another titan holding the workspace lock',
-    coerce: (value: string) => requireDuration(value, '--lock-timeout'),
-  },
+  ...lockTimeoutOption('rm, mv: wait this long for another titan holding the workspace lock'),
 } as const satisfies Record<string, Options>;
 
 async function stateDeps(argv: StateArgs, io: ProcessIO): Promise<StateDeps> {
-  const { processLockEnvironment } = await import('../../io/workspace-lock.js');
   return {
     workspace: resolveWorkspace([], io.cwd, argv.workspace),
     stdout: io.stdout,
     stderr: io.stderr,
-    lockEnvironment: processLockEnvironment(
-      io.env,
-      (message) => io.stderr.write(`Warning: ${message}\n`),
-      (message) => io.stderr.write(`${message}\n`),
-    ),
+    lockEnvironment: await lockEnvironmentOf(io),
     now: () => new Date(),
     json: argv.json,
     lockTimeoutMs: argv['lock-timeout'],

@@ -15,7 +15,7 @@ import { errorFromAnswer, invalidAnswer, readEnvelope, unexpectedAnswer } from '
 import { NotFoundError } from './errors.js';
 import { Transport, type HttpAnswer, type HttpRequest } from './http.js';
 import { parseListPage, readAllPages } from './list.js';
-import { normalizeToken, parseOrigin } from './origin.js';
+import { API_PREFIX, normalizeToken, parseOrigin } from './origin.js';
 import type {
   ClientOptions,
   Dataset,
@@ -132,7 +132,7 @@ class HttpTaskServiceClient implements TaskServiceClient {
   async listAllTasks(options: ListTasksOptions = {}): Promise<LiveTask[]> {
     const items = await readAllPages((offset, limit) => this.listPage('/tasks', { limit, offset }), {
       pageSize: options.pageSize ?? TASK_LIST_PAGE_SIZE,
-      path: '/api/v1/tasks',
+      path: `${API_PREFIX}/tasks`,
       strict: true,
     });
     return items.map(liveTaskFromBody).filter((task) => task.status !== 'deleted');
@@ -347,7 +347,7 @@ class HttpTaskServiceClient implements TaskServiceClient {
       (offset, size) => this.listPage(path, { ...filters, limit: size, offset }, EXECUTION_FIELDS),
       {
         pageSize,
-        path: `/api/v1${path}`,
+        path: `${API_PREFIX}${path}`,
         strict: false,
         ...(limit === undefined ? {} : { maxItems: limit }),
       },

@@ -14,6 +14,7 @@ import {
   ServerError,
   UnauthorizedError,
   redactSecret,
+  spentQuotaName,
   type ApiErrorInit,
 } from './errors.js';
 import type { HttpAnswer } from './http.js';
@@ -60,20 +61,11 @@ export function readEnvelope(answer: HttpAnswer, context: AnswerContext): JsonOb
 /** The answer was a success but its content is unusable (e.g. no id in a created object). */
 export function invalidAnswer(answer: HttpAnswer, context: AnswerContext, what: string): ApiError {
   const where = `${answer.method} ${answer.path}`;
-  const init: ApiErrorInit = {
-    method: answer.method,
-    path: answer.path,
-    status: answer.status,
-    code: 'INVALID_RESPONSE',
-    message: `the Task Service answered ${where} with ${answer.status} but ${what}: ${excerptOf(answer.text, context.token)}`,
-  };
-  if (context.creates) {
-    return new AmbiguousWriteError({
-      ...init,
-      message: `${init.message}; it may or may not have taken effect`,
-    });
-  }
-  return new ServerError(init);
+  return unusableAnswer(
+    answer,
+    context,
+    `the Task Service answered ${where} with ${answer.status} but ${what}: ${excerptOf(answer.text, context.token)}`,
+  );
 }
 
 /**
@@ -81,20 +73,25 @@ export function invalidAnswer(answer: HttpAnswer, context: AnswerContext, what: 
  * may still have taken effect, so it stays ambiguous; anything else is a server fault.
  */
 export function unexpectedAnswer(answer: HttpAnswer, context: AnswerContext, problems: string[]): ApiError {
+  return unusableAnswer(
+    answer,
+    context,
+    `unexpected answer from the Task Service: ${answer.method} ${answer.path} answered ${answer.status} but ${problems.join('; ')}`,
+  );
+}
+
+/** A success that cannot be used: ambiguous for a creating request (it may have taken effect), else a server fault. */
+function unusableAnswer(answer: HttpAnswer, context: AnswerContext, message: string): ApiError {
   const init: ApiErrorInit = {
     method: answer.method,
     path: answer.path,
     status: answer.status,
     code: 'INVALID_RESPONSE',
-    message: `unexpected answer from the Task Service: ${answer.method} ${answer.path} answered ${answer.status} but ${problems.join('; ')}`,
+    message,
   };
-  if (context.creates) {
-    return new AmbiguousWriteError({
-      ...init,
-      message: `${init.message}; it may or may not have taken effect`,
-    });
-  }
-  return new ServerError(init);
+  return context.creates
+    ? new AmbiguousWriteError({ ...init, message: `${message}; it may or may not have taken effect` })
+    : new ServerError(init);
 }
 
 /** The typed error for a failed answer (non-2xx, or `success: false`). */
@@ -190,7 +187,7 @@ function rateLimited(
   answer: HttpAnswer,
 ): RateLimitedError {
   const resetAt = absoluteResetOf(answer.headers);
-  const quota = /\b\w*limit_exceeded\b/.exec(serverMessage)?.[0];
+  const quota = spentQuotaName(serverMessage);
   if (quota !== undefined) {
     return new RateLimitedError(
       init(

@@ -78,3 +78,6 @@ export class AmbiguousWriteError extends ApiError {}
 export function redactSecret(text: string, secret: string): string {
   return secret.length > 0 ? text.split(secret).join('(redacted)') : text;
 }
+
+/** The name of a spent daily quota a 429 names (`preview_limit_exceeded`…), if it names one. */
+export const spentQuotaName = (text: string): string | undefined => /\b\w*limit_exceeded\b/.exec(text)?.[0];

@@ -9,7 +9,14 @@ import { InterruptedError, TitanError } from '../../core/errors.js';
 import type { JsonValue } from '../../core/json.js';
 import type { RequestStats } from './types.js';
 import { retryDelayMs, serverRequestedWaitMs, type BackoffPolicy } from './backoff.js';
-import { AmbiguousWriteError, NetworkError, RateLimitedError, TimeoutError, redactSecret } from './errors.js';
+import {
+  AmbiguousWriteError,
+  NetworkError,
+  RateLimitedError,
+  TimeoutError,
+  redactSecret,
+  spentQuotaName,
+} from './errors.js';
 import { API_PREFIX } from './origin.js';
 import { RatePacer } from './pacer.js';
 
@@ -177,7 +184,6 @@ export class Transport {
         retryInMs: delay,
       });
       if (delay === undefined) return this.finalAnswer(request, path, result, attempt, deadline);
-      await result.response?.body?.cancel().catch(() => undefined);
       waitedMs += await this.retryAfter(delay, deadline);
     }
   }
@@ -189,9 +195,10 @@ export class Transport {
     attempt: number,
     waitedMs: number,
   ): number | undefined {
-    this.pacer.observe(result.status, result.headers, isSpentQuota(result.status, result.text));
+    const spentQuota = isSpentQuota(result.status, result.text);
+    this.pacer.observe(result.status, result.headers, spentQuota);
     if (result.status === 429) this.config.stats.rateLimited += 1;
-    const retry = this.mayRetryStatus(request, result.status, result.text);
+    const retry = this.mayRetryStatus(request, result.status, spentQuota);
     const requested = retry ? serverRequestedWaitMs(result.headers, this.config.now()) : undefined;
     return this.retryDelay(attempt, waitedMs, retry, requested);
   }
@@ -282,9 +289,9 @@ export class Transport {
    * 429 from the rate limiter means the request was not processed, so any method may repeat it — except a spent
    * daily quota, which no wait within a run will refill. 5xx are retried only for idempotent methods.
    */
-  private mayRetryStatus(request: HttpRequest, status: number, text: string): boolean {
+  private mayRetryStatus(request: HttpRequest, status: number, spentQuota: boolean): boolean {
     if (!RETRYABLE_STATUSES.has(status)) return false;
-    if (status === 429) return !isSpentQuota(status, text);
+    if (status === 429) return !spentQuota;
     return IDEMPOTENT_METHODS.has(request.method);
   }
 
@@ -391,7 +398,7 @@ export class Transport {
 
 /** A 429 for a spent daily quota (`preview_limit_exceeded`…): no wait within a run refills it. */
 export function isSpentQuota(status: number, text: string): boolean {
-  return status === 429 && /\b\w*limit_exceeded\b/.test(text);
+  return status === 429 && spentQuotaName(text) !== undefined;
 }
 
 /** "45 s", "12 min", "11 h 59 min": a wait as a person reads it. */
