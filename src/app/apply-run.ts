@@ -7,6 +7,7 @@ import path from 'node:path';
 import { InterruptedError } from '../core/errors.js';
 import type { LockOps, PlannedEntry } from '../core/lock/journal.js';
 import type { LockEntry } from '../core/lock/model.js';
+import { managedIds } from '../core/lock/ops.js';
 import type { DesiredTask, LiveTask } from '../core/model.js';
 import { needsApiWrite, type Plan, type PlannedChange } from '../core/plan/model.js';
 import { appliedDigest, specsEqual } from '../core/plan/normalize.js';
@@ -21,6 +22,8 @@ import {
 import type { TaskServiceClient } from '../io/api/types.js';
 import type { ChangeResult } from '../render/apply-events.js';
 import type { ApplySession } from './apply-session.js';
+import { interruptionFrom } from './interruption.js';
+import { toPosix } from './paths.js';
 
 export interface RunControls {
   /** Aborted on the first Ctrl-C/SIGTERM: start no new change. */
@@ -37,8 +40,6 @@ export interface RunDeps {
   /** Resolves after `ms`, or early (or rejecting) once `signal` is aborted. */
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   random: () => number;
-  /** How long after it is sent a create may still take effect on the service (see SessionDeps). */
-  createWindowMs: number;
   /** Called as each change finishes. */
   onResult: (result: ChangeResult) => void;
 }
@@ -271,7 +272,7 @@ export function plannedEntry(
 
 /** Manifest file as the lock records it: relative to the workspace, `/`-separated. */
 export function lockFilePath(file: string, options: Pick<RunOptions, 'cwd' | 'workspaceRoot'>): string {
-  return path.relative(options.workspaceRoot, path.resolve(options.cwd, file)).split(path.sep).join('/');
+  return toPosix(path.relative(options.workspaceRoot, path.resolve(options.cwd, file)));
 }
 
 function withRename(ops: LockOps, key: string, fromKey: string | undefined): LockOps {
@@ -410,9 +411,9 @@ class Creator {
       let n: number;
       let created: LiveTask;
       try {
-        if (controls.abort.aborted) throw abortReason(controls.abort);
+        if (controls.abort.aborted) throw interruptionFrom(controls.abort.reason, 'interrupted');
         // A retry is a new write: after Ctrl-C none is started (the earlier attempt certainly made nothing).
-        if (attempt > 1 && controls.stop.aborted) throw abortReason(controls.stop);
+        if (attempt > 1 && controls.stop.aborted) throw interruptionFrom(controls.stop.reason, 'interrupted');
         n = await session.intent(intentFields('create', task.key, task, entry, undefined, fromKey));
         const sentAt = now().getTime();
         try {
@@ -469,7 +470,7 @@ class Creator {
     const found = await this.lookFor(task);
     if (found !== undefined) return { found, certain: true };
     if (error.status !== undefined) return { certain: true }; // the service answered: it made nothing
-    const recheckAt = Math.max(now().getTime() + RECHECK_MS, sentAt + this.deps.createWindowMs);
+    const recheckAt = Math.max(now().getTime() + RECHECK_MS, sentAt + this.deps.session.createWindowMs);
     for (let left = recheckAt - now().getTime(); left > 0; left = recheckAt - now().getTime()) {
       if (controls.stop.aborted) return { certain: false };
       await this.deps.sleep(left, controls.stop).catch(() => undefined);
@@ -512,7 +513,10 @@ class Creator {
         const batch = this.waiting.splice(0);
         try {
           const listed = await this.listWithRetries();
-          for (const waiter of batch) waiter.resolve(await this.match(waiter.task, listed));
+          // Once per round: with the gate closed, no write to the service changes which tasks the lock manages
+          // (and tasks other changes adopt are claimed already).
+          const managed = managedIds(this.deps.session.current());
+          for (const waiter of batch) waiter.resolve(await this.match(waiter.task, listed, managed));
         } catch (error) {
           for (const waiter of batch) waiter.reject(error);
         }
@@ -524,8 +528,11 @@ class Creator {
   }
 
   /** An unmanaged, unclaimed live task equal to the spec; it is claimed. */
-  private async match(task: DesiredTask, listed: readonly LiveTask[]): Promise<LiveTask | undefined> {
-    const managed = new Set(Object.values(this.deps.session.current().tasks).map((e) => e.id));
+  private async match(
+    task: DesiredTask,
+    listed: readonly LiveTask[],
+    managed: ReadonlySet<string>,
+  ): Promise<LiveTask | undefined> {
     const candidates: LiveTask[] = [];
     for (const live of listed) {
       if (managed.has(live.id) || this.claimed.has(live.id) || live.name !== task.spec.name) continue;
@@ -563,11 +570,6 @@ class Creator {
       }
     }
   }
-}
-
-function abortReason(signal: AbortSignal): Error {
-  const reason: unknown = signal.reason;
-  return reason instanceof Error ? reason : new InterruptedError('interrupted');
 }
 
 /** Noop changes: bring the lock entry up to date (file, protect, digest) without any write to the service. */

@@ -5,7 +5,7 @@
  * Invariant: every remote write is preceded by a durable intent; every known outcome is a durable record whose
  * lock changes are whole entries, so replaying the journal onto any version of the lock is safe.
  */
-import { InterruptedError, OperationalError, RefusedError, TitanError } from '../core/errors.js';
+import { OperationalError, RefusedError } from '../core/errors.js';
 import { formatDuration } from '../core/duration.js';
 import {
   applyLockOps,
@@ -33,6 +33,7 @@ import {
 } from '../io/journal.js';
 import { assertLockOrigin, readLockfile, sameOrigin, writeLockfile } from '../io/lockfile.js';
 import type { Workspace } from '../io/workspace.js';
+import { interruptionFrom } from './interruption.js';
 
 export interface SessionDeps {
   workspace: Workspace;
@@ -73,13 +74,15 @@ export interface Recovered {
 /**
  * Reads the lockfile, replays a journal left by an interrupted run (settling its unknown outcomes by looking
  * the tasks up), writes the result and removes the journal. Call it holding the workspace lock.
- * `client` may be omitted by offline commands: then unsettled writes are refused (exit 4).
+ * `client` may be omitted by offline commands: then unsettled writes are refused (exit 4). A caller that has
+ * just read the lockfile under the workspace lock passes it as `onDisk` (null: none), saving a second read.
  */
 export async function recoverWorkspace(
   deps: SessionDeps & { allowForeignOrigin: boolean },
   client: TaskServiceClient | undefined,
+  onDisk?: Lockfile | null,
 ): Promise<Recovered> {
-  const disk = await readLockfile(deps.workspace.lockfilePath);
+  const disk = onDisk !== undefined ? onDisk : await readLockfile(deps.workspace.lockfilePath);
   assertLockOrigin(disk, deps.origin, deps.allowForeignOrigin);
   const file = journalPath(deps.workspace.stateDir);
   const journal = await readJournal(file);
@@ -153,10 +156,10 @@ async function waitForLateCreates(
 
 function throwIfStopped(signal: AbortSignal | undefined): void {
   if (signal?.aborted !== true) return;
-  const reason: unknown = signal.reason;
-  throw reason instanceof TitanError
-    ? reason
-    : new InterruptedError('Interrupted while waiting to settle an interrupted apply; nothing was sent.');
+  throw interruptionFrom(
+    signal.reason,
+    'Interrupted while waiting to settle an interrupted apply; nothing was sent.',
+  );
 }
 
 /** A complete listing, with full specs for the summary items the settlement has to compare. */
@@ -185,7 +188,7 @@ async function liveForSettlement(
 
 type IntentFields = Omit<IntentRecord, 't' | 'n' | 'at' | 'windowMs'>;
 
-/** Records one run's writes. Create with `openSession` after `recoverWorkspace`. */
+/** Records one run's writes. Create with `ApplySession.open` after `recoverWorkspace`. */
 export class ApplySession {
   private lock: Lockfile;
   private readonly open = new Map<number, IntentRecord>();
@@ -201,6 +204,9 @@ export class ApplySession {
   /** The version on disk when the session opened: the final report compares with it. */
   private readonly initial: Lockfile | null;
 
+  /** How long after it is sent a create may still take effect (`SessionDeps.createWindowMs` or the default). */
+  readonly createWindowMs: number;
+
   private constructor(
     private readonly deps: SessionDeps,
     /** The version on disk (null: no lockfile yet). */
@@ -213,6 +219,7 @@ export class ApplySession {
     const start = disk ?? base;
     this.lock = { ...start, tasks: { ...start.tasks } };
     this.initial = disk;
+    this.createWindowMs = deps.createWindowMs ?? DEFAULT_CREATE_WINDOW_MS;
     this.lastCompaction = deps.now().getTime();
   }
 
@@ -239,11 +246,6 @@ export class ApplySession {
     return this.lock;
   }
 
-  /** Intents whose outcome is still unknown. */
-  unsettled(): number {
-    return this.open.size;
-  }
-
   /** Makes the intent durable, then returns its number; send the write only after this resolves. */
   async intent(fields: IntentFields): Promise<number> {
     const record: IntentRecord = {
@@ -251,7 +253,7 @@ export class ApplySession {
       n: this.nextIntent++,
       ...fields,
       at: this.deps.now().toISOString(),
-      windowMs: this.deps.createWindowMs ?? DEFAULT_CREATE_WINDOW_MS,
+      windowMs: this.createWindowMs,
     };
     if (this.outcomeWriteError !== undefined) throw this.outcomeWriteError;
     this.open.set(record.n, record);

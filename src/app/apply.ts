@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
-import { ExitCode, InterruptedError, OperationalError, RefusedError } from '../core/errors.js';
+import { ExitCode, type InterruptedError, OperationalError, RefusedError } from '../core/errors.js';
 import type { Lockfile } from '../core/lock/model.js';
 import { hasChanges, type Plan } from '../core/plan/model.js';
 import type { JournalOptions } from '../io/journal.js';
@@ -21,14 +21,9 @@ import {
 } from '../render/apply-events.js';
 import { NO_CHANGES } from '../render/plan-shared.js';
 import { renderPlanText } from '../render/plan-text.js';
-import {
-  ApplySession,
-  DEFAULT_CREATE_WINDOW_MS,
-  recoverWorkspace,
-  type Recovered,
-  type SessionDeps,
-} from './apply-session.js';
+import { ApplySession, recoverWorkspace, type Recovered, type SessionDeps } from './apply-session.js';
 import { runChanges, type RunControls, type RunInput } from './apply-run.js';
+import { interruptionFrom } from './interruption.js';
 import {
   InvalidManifestsError,
   preparePlan,
@@ -94,15 +89,18 @@ export async function runApply(deps: ApplyDeps, options: ApplyOptions): Promise<
     await applyPlan(deps, options, 'apply', fresh);
     return;
   }
+  // Read once, when the lock is held and settled: the apply and its `--verify` share it.
+  let saved: Promise<Plan> | undefined;
+  const readSaved = (): Promise<Plan> => (saved ??= readPlanFile(path.resolve(deps.cwd, planFile)));
   // `--verify` after a saved plan plans afresh from the same manifests and options (the saved one is spent).
-  const verifyPlan: PlanSource = async (d) => {
-    const saved = await readPlanFile(path.resolve(d.cwd, planFile));
-    return preparePlan(d, {
-      ...savedPlanRequest(d, saved),
+  const verifyPlan: PlanSource = async (d) =>
+    preparePlan(d, {
+      ...savedPlanRequest(d, await readSaved()),
       allowForeignOrigin: options.allowForeignOrigin,
     });
-  };
-  await applyPlan(deps, { ...options, verifyPlan }, 'apply', (d) => prepareSavedPlan(d, options, planFile));
+  await applyPlan(deps, { ...options, verifyPlan }, 'apply', async (d) =>
+    prepareSavedPlan(d, options, planFile, await readSaved()),
+  );
 }
 
 /** The manifest paths and options a saved plan was made with, as a plan request. */
@@ -204,8 +202,8 @@ export function toSessionDeps(deps: ApplyDeps): SessionDeps {
     notice: (message) => deps.terminal.stderr.write(`${message}\n`),
     sleep: deps.sleep,
     stop: deps.controls.stop,
-    createWindowMs: deps.createWindowMs ?? DEFAULT_CREATE_WINDOW_MS,
   };
+  if (deps.createWindowMs !== undefined) session.createWindowMs = deps.createWindowMs;
   if (deps.journal !== undefined) session.journal = deps.journal;
   if (deps.onBoundary !== undefined) session.onBoundary = deps.onBoundary;
   return session;
@@ -227,12 +225,8 @@ function throwIfStopped(controls: RunControls): void {
   if (controls.stop.aborted || controls.abort.aborted) throw interruption(controls);
 }
 
-function interruption(controls: RunControls): InterruptedError {
-  const reason: unknown = controls.stop.reason ?? controls.abort.reason;
-  return reason instanceof InterruptedError
-    ? reason
-    : new InterruptedError('Interrupted; nothing more was sent.');
-}
+const interruption = (controls: RunControls): InterruptedError =>
+  interruptionFrom(controls.stop.reason ?? controls.abort.reason, 'Interrupted; nothing more was sent.');
 
 /** TTY: ask (y/N). No terminal: `--auto-approve` is the only way through. */
 async function confirm(deps: ApplyDeps, autoApprove: boolean): Promise<void> {
@@ -276,7 +270,6 @@ async function execute(
         now: deps.now,
         sleep: deps.sleep,
         random: deps.random,
-        createWindowMs: deps.createWindowMs ?? DEFAULT_CREATE_WINDOW_MS,
         onResult: progress.finished,
       },
       {
@@ -357,8 +350,8 @@ async function prepareSavedPlan(
   deps: ApplyDeps,
   options: ApplyOptions,
   file: string,
+  saved: Plan,
 ): Promise<PreparedPlan & { note?: string }> {
-  const saved = await readPlanFile(path.resolve(deps.cwd, file));
   if (saved.origin !== deps.origin && !options.allowForeignOrigin) {
     throw new RefusedError(
       `The plan ${file} was made against ${saved.origin}, but this run talks to ${deps.origin}; nothing was applied.`,

@@ -11,6 +11,7 @@ import type { LiveTask } from '../core/model.js';
 import { massDeleteLimit, planChanges } from '../core/plan/planner.js';
 import { assertLockOrigin, readLockfile } from '../io/lockfile.js';
 import { applyPlan, type ApplyDeps, type ApplyOptions, type PlanSource } from './apply.js';
+import { toPosix } from './paths.js';
 import { assertPlanAllowed } from './plan.js';
 
 export type DestroyOptions = Pick<
@@ -37,7 +38,7 @@ async function prepareDestroyPlan(deps: ApplyDeps, options: DestroyOptions) {
   const plan = planChanges([], [...live.values()], lock, {
     origin: deps.origin,
     allowMassDelete: true,
-    lockFileBase: path.relative(deps.cwd, deps.workspace.root).split(path.sep).join('/'),
+    lockFileBase: toPosix(path.relative(deps.cwd, deps.workspace.root)),
   });
   assertPlanAllowed(plan);
   const deletes = plan.changes.filter((change) => change.action === 'delete' && !change.vanished).length;

@@ -20,6 +20,7 @@ import { loadManifests } from '../io/manifests.js';
 import { lockAndRecover, toSessionDeps, type ApplyDeps } from './apply.js';
 import { ApplySession } from './apply-session.js';
 import { lockFilePath } from './apply-run.js';
+import { readFullTasks } from './plan.js';
 
 export interface ImportOptions {
   paths: string[];
@@ -165,18 +166,19 @@ export async function runImportAll(deps: ApplyDeps, options: ImportAllOptions): 
   await inLockedSession(deps, options, 'import', async (session) => {
     const lock = session.current();
     const live = await unmanagedWithSpecs(deps, lock);
-    const adoptions = planChanges(desired, live, lock, { origin: deps.origin }).changes.filter(
+    const adoptions = planChanges(desired, [...live.values()], lock, { origin: deps.origin }).changes.filter(
       (change) => change.action === 'adopt',
     );
     const adoptedIds = new Set(adoptions.map((change) => change.id));
+    const desiredByKey = new Map(desired.map((task) => [task.key, task]));
     const set: Record<string, LockEntry> = {};
     for (const change of adoptions) {
-      const task = desired.find((d) => d.key === change.key) as DesiredTask;
-      const found = live.find((l) => l.id === change.id) as LiveTask;
+      const task = desiredByKey.get(change.key) as DesiredTask;
+      const found = live.get(change.id as string) as LiveTask;
       set[change.key] = importedEntry(task, found, found.spec as TaskSpec, deps);
     }
-    const taken = new Set([...desired.map((d) => d.key), ...Object.keys(lock.tasks)]);
-    const fresh = live
+    const taken = new Set([...desiredByKey.keys(), ...Object.keys(lock.tasks)]);
+    const fresh = [...live.values()]
       .filter((task) => !adoptedIds.has(task.id))
       .sort((a, b) =>
         a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : a.id < b.id ? -1 : 1,
@@ -215,14 +217,16 @@ export async function runImportAll(deps: ApplyDeps, options: ImportAllOptions): 
   });
 }
 
-async function unmanagedWithSpecs(deps: ApplyDeps, lock: Lockfile): Promise<LiveTask[]> {
+/** The unmanaged live tasks by id, in listing order, with full specs (read like the plan's: failing closed). */
+async function unmanagedWithSpecs(deps: ApplyDeps, lock: Lockfile): Promise<Map<string, LiveTask>> {
   const managed = managedIds(lock);
-  const out: LiveTask[] = [];
+  const live = new Map<string, LiveTask>();
   for (const task of await deps.client.listAllTasks()) {
-    if (managed.has(task.id) || task.status === 'deleted') continue;
-    out.push(task.spec !== undefined ? task : await deps.client.getTask(task.id));
+    if (!managed.has(task.id) && task.status !== 'deleted') live.set(task.id, task);
   }
-  return out;
+  const summaries = [...live.values()].filter((task) => task.spec === undefined).map((task) => task.id);
+  await readFullTasks(deps.client, summaries, live);
+  return live;
 }
 
 const KEY_MAX = 63;

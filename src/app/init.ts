@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { OperationalError, RefusedError } from '../core/errors.js';
+import { toPosix } from './paths.js';
 
 /** Files of the package that `titan init` copies, relative to the package root. */
 export const INIT_SOURCES = {
@@ -64,7 +65,7 @@ export function schemaRefFor(manifestPath: string, schemaPath: string, workspace
   const insideWorkspace =
     inWorkspace !== '' && inWorkspace.split(path.sep)[0] !== '..' && !path.isAbsolute(inWorkspace);
   const ref = insideWorkspace ? path.relative(path.dirname(path.resolve(manifestPath)), schema) : schema;
-  return ref.split(path.sep).join('/');
+  return toPosix(ref);
 }
 
 /** `.gitignore` content that ignores `.titan/`, or undefined when the existing one already does. */

@@ -26,6 +26,7 @@ import { renderDiagnostics, renderDiagnosticsGithub } from '../render/diagnostic
 import { renderPlanJson } from '../render/plan-json.js';
 import { renderPlanMarkdown } from '../render/plan-markdown.js';
 import { renderPlanText } from '../render/plan-text.js';
+import { toPosix } from './paths.js';
 
 export interface PlanDeps {
   client: TaskServiceClient;
@@ -137,8 +138,11 @@ export function assertPlanAllowed(plan: Plan): void {
   throw new RefusedError(message, plan.refusals.map((refusal) => refusal.hint).join('\n'));
 }
 
-/** Full reads of `ids`, a few at a time, replacing the summaries in `live`. Any failure fails the plan. */
-async function readFullTasks(
+/**
+ * Full reads of `ids`, a few at a time, replacing the summaries in `live`. Fails closed: any failed read, or a task
+ * gone meanwhile, fails the whole read.
+ */
+export async function readFullTasks(
   client: TaskServiceClient,
   ids: readonly string[],
   live: Map<string, LiveTask>,
@@ -163,11 +167,10 @@ async function readFullTasks(
 
 const changedWhileReading = (id: string): OperationalError =>
   new OperationalError(
-    `Task ${id} was listed but could not be read in full (deleted meanwhile?); nothing was planned.`,
-    'Someone is changing tasks right now. Run titan plan again.',
+    `Task ${id} was listed but could not be read in full (deleted meanwhile?).`,
+    'Someone is changing tasks right now. Run the command again.',
   );
 
-const toPosix = (p: string): string => p.split(path.sep).join('/');
 const workspaceRelative = (root: string, absolute: string): string =>
   toPosix(path.relative(root, absolute)) || '.';
 

@@ -7,7 +7,7 @@ import type { Writable } from 'node:stream';
 import { InvalidInputError, RefusedError } from '../core/errors.js';
 import type { Lockfile } from '../core/lock/model.js';
 import { commitLock, moveEntry, removeEntry } from '../core/lock/ops.js';
-import { journalPath, readJournal } from '../io/journal.js';
+import { readPendingJournal } from '../io/journal.js';
 import { readLockfile, writeLockfile } from '../io/lockfile.js';
 import { acquireWorkspaceLock, type LockEnvironment } from '../io/workspace-lock.js';
 import type { Workspace } from '../io/workspace.js';
@@ -38,8 +38,7 @@ async function readRequired(deps: StateDeps): Promise<Lockfile> {
 }
 
 async function warnAboutJournal(deps: StateDeps): Promise<void> {
-  const journal = await readJournal(journalPath(deps.workspace.stateDir));
-  if (journal !== null && journal.records.some((r) => r.t !== 'begin')) {
+  if ((await readPendingJournal(deps.workspace.stateDir)) !== null) {
     deps.stderr.write(
       'Warning: an interrupted apply left a journal in .titan/; titan.lock does not show its writes until the next titan apply.\n',
     );
@@ -128,6 +127,7 @@ async function rewrite(
         allowForeignOrigin: false,
       },
       undefined,
+      onDisk,
     );
     const base = recovered.lock ?? onDisk;
     const next = commitLock(base, change(base));

@@ -24,11 +24,6 @@ export interface ChangeResult {
   settled?: boolean;
 }
 
-export type ApplyEvent =
-  | { type: 'started'; total: number }
-  | { type: 'finished'; result: ChangeResult; done: number; total: number }
-  | { type: 'notice'; message: string };
-
 export interface ApplyReport {
   results: ChangeResult[];
   durationMs: number;

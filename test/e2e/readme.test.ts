@@ -11,6 +11,7 @@ import { once } from 'node:events';
 import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { INIT_TARGETS } from '../../src/app/init.js';
 import {
   REPO_ROOT,
   TITAN_BIN,
@@ -422,10 +423,15 @@ describe('titan init as the README describes it', () => {
     writeFileSync(path.join(dir, 'ws', '.keep'), '');
   });
 
-  it('is mentioned with the files it writes', async () => {
+  it('writes the files the README mentions', async () => {
     const result = await runTitan(['init', 'ws'], { cwd: dir });
     expect(result.code, describeRun(result)).toBe(0);
-    for (const file of ['tasks/first-task.yaml', '.github/workflows/titan.yml', '.gitignore']) {
+    const targets = Object.values(INIT_TARGETS);
+    expect(targets).toEqual(
+      expect.arrayContaining(['tasks/first-task.yaml', '.github/workflows/titan.yml', '.gitignore']),
+    );
+    for (const file of targets) {
+      expect(existsSync(path.join(dir, 'ws', file)), `titan init wrote ${file}`).toBe(true);
       expect(README).toContain(file);
     }
   });

@@ -4,7 +4,7 @@ import { BadRequestError, NotFoundError } from '../../io/api/errors.js';
 import type { Execution } from '../../io/api/types.js';
 import { renderJson, renderExecutionDetail, renderExecutionsTable } from '../../render/runtime.js';
 import type { RuntimeContext } from './context.js';
-import { readTaskKeys, resolveTask, type TaskRef } from './resolve.js';
+import { readTaskKeys, resolveTaskAndKeys, type TaskRef } from './resolve.js';
 
 export interface ListExecutionsOptions {
   /** Only this task's executions (by key or id); all executions when absent. */
@@ -15,17 +15,18 @@ export interface ListExecutionsOptions {
 
 export async function listExecutions(ctx: RuntimeContext, options: ListExecutionsOptions): Promise<void> {
   const filter = { status: options.status, limit: options.limit };
-  const task = options.task ? await resolveTask(ctx, options.task) : undefined;
+  const resolved = options.task ? await resolveTaskAndKeys(ctx, options.task) : undefined;
   const executions =
-    task === undefined
+    resolved === undefined
       ? await ctx.client.listExecutions(filter)
-      : await ctx.client.listTaskExecutions(task.taskId, filter);
+      : await ctx.client.listTaskExecutions(resolved.task.taskId, filter);
   const shown = options.limit === undefined ? executions : executions.slice(0, options.limit);
   if (ctx.json) {
     ctx.stdout.write(renderJson(shown));
     return;
   }
-  ctx.stdout.write(renderExecutionsTable(shown, await readTaskKeys(ctx), { color: ctx.color }));
+  const keys = resolved?.keys ?? (await readTaskKeys(ctx));
+  ctx.stdout.write(renderExecutionsTable(shown, keys, { color: ctx.color }));
 }
 
 export async function showExecution(ctx: RuntimeContext, executionId: string): Promise<void> {

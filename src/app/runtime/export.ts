@@ -13,8 +13,6 @@ import { finished } from 'node:stream/promises';
 import { InvalidInputError, OperationalError, TitanError } from '../../core/errors.js';
 import type { ExportFormat } from '../../io/api/types.js';
 
-export const EXPORT_FORMATS: readonly ExportFormat[] = ['json', 'ndjson', 'csv'];
-
 /** The format a file name asks for: `.csv` → csv, `.ndjson`/`.jsonl` → ndjson, anything else → json. */
 export function formatForFile(file: string): ExportFormat {
   const extension = path.extname(file).toLowerCase();

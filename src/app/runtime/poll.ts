@@ -5,6 +5,7 @@
  */
 import { TERMINAL_EXECUTION_STATUSES, type Execution, type TaskServiceClient } from '../../io/api/types.js';
 
+/** The first polling interval: the Titan docs' 3 s. */
 export const DEFAULT_POLL_INTERVAL_MS = 3_000;
 /** The interval never grows past this many times the first one. */
 const MAX_INTERVAL_FACTOR = 5;

@@ -22,12 +22,21 @@ export interface ResolvedTask {
 
 /** Exactly one of KEY and --task-id; the key must be in the lockfile, which must belong to this origin. */
 export async function resolveTask(ctx: RuntimeContext, ref: TaskRef): Promise<ResolvedTask> {
+  return (await resolveTaskAndKeys(ctx, ref)).task;
+}
+
+/** `resolveTask`, plus what `readTaskKeys` returns, from one read of the lockfile. */
+export async function resolveTaskAndKeys(
+  ctx: RuntimeContext,
+  ref: TaskRef,
+): Promise<{ task: ResolvedTask; keys: Map<string, string> }> {
   if (ref.key !== undefined && ref.taskId !== undefined) {
     throw new InvalidInputError('Give a task KEY or --task-id, not both.');
   }
   if (ref.taskId !== undefined) {
-    const key = keysByTaskId(await readLockQuietly(ctx)).get(ref.taskId);
-    return key === undefined ? { taskId: ref.taskId } : { taskId: ref.taskId, key };
+    const keys = keysByTaskId(await readLockQuietly(ctx));
+    const key = keys.get(ref.taskId);
+    return { task: key === undefined ? { taskId: ref.taskId } : { taskId: ref.taskId, key }, keys };
   }
   if (ref.key === undefined) throw new InvalidInputError('Name the task: a manifest KEY, or --task-id ID.');
   const lockfilePath = ctx.workspace.lockfilePath;
@@ -48,7 +57,8 @@ export async function resolveTask(ctx: RuntimeContext, ref: TaskRef): Promise<Re
       unknownKeyHint(ref.key, Object.keys(lock.tasks)),
     );
   }
-  return { taskId: entry.id, key: ref.key };
+  // Readable and of this origin: the lock `readLockQuietly` would return.
+  return { task: { taskId: entry.id, key: ref.key }, keys: keysByTaskId(lock) };
 }
 
 /**

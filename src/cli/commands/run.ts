@@ -5,6 +5,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { CommandModule, Options } from 'yargs';
 import type { RuntimeContext } from '../../app/runtime/context.js';
+import { DEFAULT_POLL_INTERVAL_MS } from '../../app/runtime/poll.js';
 import { parseDuration, requireDuration } from '../../core/duration.js';
 import { InterruptedError, InvalidInputError } from '../../core/errors.js';
 import type { ExportFormat } from '../../io/api/types.js';
@@ -48,7 +49,6 @@ export const followOptions = {
   },
 } as const satisfies Record<string, Options>;
 
-const DEFAULT_POLL_MS = 3_000;
 /** The embedded emulator answers in-process: polling it often costs nothing and keeps the first run snappy. */
 const LOCAL_POLL_MS = 500;
 
@@ -129,7 +129,7 @@ export const timeoutOption = (value: string | undefined): number | undefined =>
 /** `TITAN_POLL_INTERVAL_MS` (tests, impatient users) overrides the first polling interval. */
 function pollIntervalFrom(env: NodeJS.ProcessEnv, local: boolean): number {
   const raw = env.TITAN_POLL_INTERVAL_MS;
-  if (raw === undefined || raw === '') return local ? LOCAL_POLL_MS : DEFAULT_POLL_MS;
+  if (raw === undefined || raw === '') return local ? LOCAL_POLL_MS : DEFAULT_POLL_INTERVAL_MS;
   const ms = parseDuration(raw);
   if (ms === undefined || ms <= 0) {
     throw new InvalidInputError(
