@@ -5,24 +5,25 @@
  * Live reads fail closed: one paginated listing, then full reads only for the tasks the planner needs when the
  * listing returned summaries; any failed read fails the plan (exit 1) — it never becomes "create everything".
  */
-import { randomBytes } from 'node:crypto';
-import { appendFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { appendFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
 import { hasErrors, type Diagnostic } from '../core/diagnostics.js';
 import { ExitCode, ExitWith, InvalidInputError, OperationalError, RefusedError } from '../core/errors.js';
 import type { Lockfile } from '../core/lock/model.js';
 import type { DesiredTask, LiveTask } from '../core/model.js';
-import { hasChanges, isDestructive, type Plan, type PlannedChange } from '../core/plan/model.js';
+import { hasChanges, type Plan } from '../core/plan/model.js';
 import { assertReplaceKeys, planChanges, tasksNeedingFullRead } from '../core/plan/planner.js';
 import { parseTargetSelector } from '../core/plan/selector.js';
 import { NotFoundError } from '../io/api/errors.js';
 import type { TaskServiceClient } from '../io/api/types.js';
 import { readPendingJournal } from '../io/journal.js';
+import { writeFileAtomic } from '../io/files.js';
 import { assertLockOrigin, readLockfile } from '../io/lockfile.js';
 import { loadManifests } from '../io/manifests.js';
 import type { Workspace } from '../io/workspace.js';
 import { renderDiagnostics, renderDiagnosticsGithub } from '../render/diagnostics.js';
+import { renderPlanAnnotations } from '../render/github.js';
 import { renderPlanJson } from '../render/plan-json.js';
 import { renderPlanMarkdown } from '../render/plan-markdown.js';
 import { renderPlanText } from '../render/plan-text.js';
@@ -215,7 +216,7 @@ export async function runPlan(deps: PlanDeps, options: RunPlanOptions, output: P
   assertPlanAllowed(plan);
   if (options.out !== undefined) {
     const file = path.resolve(deps.cwd, options.out);
-    await writeFileAtomic(file, renderPlanJson(plan));
+    await writeFileAtomic(file, renderPlanJson(plan), { what: `the plan to ${file}` });
     output.stderr.write(
       `Saved the plan to ${options.out}. Apply exactly this plan with: titan apply ${options.out}\n`,
     );
@@ -264,49 +265,5 @@ async function publishToGitHub(plan: Plan, env: NodeJS.ProcessEnv, stderr: Writa
         `Cannot append the plan to GITHUB_STEP_SUMMARY (${summaryFile}): ${(error as Error).message}`,
       );
     }
-  }
-}
-
-/** `::warning file=…,line=…,title=…::…` workflow commands for destructive and breaking changes. Pure. */
-export function renderPlanAnnotations(plan: Plan): string[] {
-  const lines: string[] = [];
-  for (const change of plan.changes) {
-    if (isDestructive(change)) {
-      const what = change.action === 'replace' ? 'replaces (deletes, then creates)' : 'deletes';
-      lines.push(
-        `::warning ${annotationPlace(change, change.source?.line)}title=${escapeProperty(`titan plan ${what} ${change.key}`)}::${escapeData(
-          `titan plan ${what} task ${change.key} (${change.id ?? ''})${change.protect ? ' — it is protected: the plan is refused' : ''}.`,
-        )}`,
-      );
-    }
-    // One warning per breaking field, on the line that writes it (the document's start when unknown).
-    for (const field of change.fields.filter((f) => f.compatibility === 'breaking')) {
-      const reasons = field.notes
-        .filter((note) => note.startsWith('breaking: '))
-        .map((note) => note.slice(10));
-      lines.push(
-        `::warning ${annotationPlace(change, field.line ?? change.source?.line)}title=${escapeProperty(`Breaking output_schema change in ${change.key}`)}::${escapeData(reasons.join('; '))}`,
-      );
-    }
-  }
-  return lines;
-}
-
-const annotationPlace = (change: PlannedChange, line: number | undefined): string =>
-  change.source ? `file=${escapeProperty(change.source.file)}${line ? `,line=${line}` : ''},` : '';
-
-const escapeData = (text: string): string =>
-  text.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
-const escapeProperty = (text: string): string => escapeData(text).replace(/:/g, '%3A').replace(/,/g, '%2C');
-
-/** Write-then-rename, so a reader never sees half a plan. */
-async function writeFileAtomic(file: string, text: string): Promise<void> {
-  const temp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
-  try {
-    await writeFile(temp, text, { mode: 0o644 });
-    await rename(temp, file);
-  } catch (error) {
-    await unlink(temp).catch(() => undefined);
-    throw new OperationalError(`Cannot write the plan to ${file}: ${(error as Error).message}`);
   }
 }

@@ -7,6 +7,8 @@
  */
 import path from 'node:path';
 import type { Diagnostic } from '../core/diagnostics.js';
+import { escapeData, escapeProperty } from './github.js';
+import { plural } from './plan-shared.js';
 
 export interface TextOptions {
   color: boolean;
@@ -188,9 +190,6 @@ export function renderDiagnosticsGithub(diagnostics: readonly Diagnostic[], opti
     .join('');
 }
 
-const escapeData = (s: string): string => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
-const escapeProperty = (s: string): string => escapeData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
-
 export interface ValidationSummary {
   taskCount: number;
   fileCount: number;
@@ -208,17 +207,17 @@ export function renderValidationSummary(summary: ValidationSummary): string {
   const failed = errors > 0 || (summary.strict && warnings > 0);
   if (!failed) {
     const verb = summary.taskCount === 1 ? 'is' : 'are';
-    const note = warnings > 0 ? ` (${count(warnings, 'warning')})` : '';
-    return `${paint(['green', 'bold'], '✓')} ${count(summary.taskCount, 'task')} in ${count(summary.fileCount, 'file')} ${verb} valid${note}\n`;
+    const note = warnings > 0 ? ` (${plural(warnings, 'warning')})` : '';
+    return `${paint(['green', 'bold'], '✓')} ${plural(summary.taskCount, 'task')} in ${plural(summary.fileCount, 'file')} ${verb} valid${note}\n`;
   }
   // Only diagnostics about a file count files (a missing path or "no manifests" is about none).
   const files = new Set(summary.diagnostics.flatMap((d) => (d.file === undefined ? [] : [d.file]))).size;
   const parts = [
-    errors > 0 ? count(errors, 'error') : '',
-    warnings > 0 ? count(warnings, 'warning') : '',
+    errors > 0 ? plural(errors, 'error') : '',
+    warnings > 0 ? plural(warnings, 'warning') : '',
   ].filter(Boolean);
   const strictNote = errors === 0 ? ' (--strict)' : '';
-  const where = files > 0 ? ` in ${count(files, 'file')}` : '';
+  const where = files > 0 ? ` in ${plural(files, 'file')}` : '';
   return `${paint(['red', 'bold'], '✗')} ${parts.join(', ')}${where}${strictNote}\n`;
 }
 
@@ -228,5 +227,3 @@ export function renderCodeList(meanings: Readonly<Record<string, string>>): stri
   const width = Math.max(...codes.map((c) => c.length));
   return codes.map((code) => `${code.padEnd(width)}  ${meanings[code]}\n`).join('');
 }
-
-const count = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;

@@ -9,7 +9,7 @@
  */
 import { stableStringify, type JsonValue } from '../core/json.js';
 import type { Plan, PlannedChange } from '../core/plan/model.js';
-import { fieldView, inlineValue, plural, sourceText } from './plan-shared.js';
+import { fieldView, inlineValue, plural, sgrPainter, sourceText } from './plan-shared.js';
 
 export interface DriftedField {
   field: string;
@@ -72,9 +72,7 @@ function withSource<T extends object>(item: T, source: string | undefined): T & 
 export const renderDriftJson = (report: DriftReport): string => `${stableStringify(report, 2)}\n`;
 
 export function renderDriftText(report: DriftReport, options: { color?: boolean } = {}): string {
-  const paint = options.color
-    ? (code: string, text: string) => `\u001b[${code}m${text}\u001b[0m`
-    : (_: string, t: string) => t;
+  const paint = sgrPainter(options.color === true);
   const lines: string[] = [];
   for (const task of report.drifted) {
     lines.push(

@@ -12,6 +12,7 @@
  * so a manifest cannot inject markup into the comment.
  */
 import { stableStringify, type JsonValue } from '../core/json.js';
+import { breakingReasons } from '../core/plan/fields.js';
 import {
   isBreaking,
   isDestructive,
@@ -136,9 +137,7 @@ function destructiveItem(change: PlannedChange, blockedBy: string[]): string {
 function breakingItem(change: PlannedChange): string {
   const reasons = change.fields
     .filter((field) => field.compatibility === 'breaking')
-    .flatMap((field) =>
-      field.notes.filter((note) => note.startsWith('breaking: ')).map((note) => note.slice(10)),
-    );
+    .flatMap(breakingReasons);
   const places = [
     ...new Set(
       change.fields

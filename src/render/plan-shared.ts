@@ -327,3 +327,11 @@ const shorten = (text: string, max = 80): string =>
 
 /** Plural helper: `1 task`, `2 tasks`. */
 export const plural = (count: number, word: string): string => `${count} ${word}${count === 1 ? '' : 's'}`;
+
+/** Paints text with an SGR code (`31` red, `1;32` bold green…) when colour is wanted. */
+export type Paint = (code: string, text: string) => string;
+
+export const sgrPainter =
+  (color: boolean): Paint =>
+  (code, text) =>
+    color ? `\u001b[${code}m${text}\u001b[0m` : text;

@@ -14,15 +14,15 @@ import {
   renderFooterLines,
   renderSummaryLine,
   sameSchemaAs,
+  sgrPainter,
   sourceText,
   visibleChanges,
+  type Paint,
 } from './plan-shared.js';
 
 export interface TextRenderOptions {
   color?: boolean;
 }
-
-type Paint = (code: string, text: string) => string;
 
 const ACTION_COLOR: Record<ChangeAction, string> = {
   create: '32',
@@ -39,9 +39,7 @@ const NAME_WIDTH = 16;
 const BLOCK_INDENT = `${FIELD_INDENT}  `;
 
 export function renderPlanText(plan: Plan, options: TextRenderOptions = {}): string {
-  const paint: Paint = options.color
-    ? (code, text) => `\u001b[${code}m${text}\u001b[0m`
-    : (_code, text) => text;
+  const paint = sgrPainter(options.color === true);
   const out: string[] = [];
   const changes = visibleChanges(plan, false);
   const sameSchema = sameSchemaAs(changes);

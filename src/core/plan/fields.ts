@@ -68,7 +68,7 @@ function classifyOutput(
     prefix = 'last step output_schema: ';
   } else return;
   change.compatibility = verdict.compatibility;
-  change.notes.push(...verdict.breaking.map((reason) => `breaking: ${prefix}${reason}`));
+  change.notes.push(...verdict.breaking.map((reason) => `${BREAKING}${prefix}${reason}`));
   change.notes.push(...verdict.compatible.map((reason) => `compatible: ${prefix}${reason}`));
 }
 
@@ -117,3 +117,9 @@ export function scheduleWords(
   const reading = read(spec.schedule);
   return reading && `${reading.reading} (${runsPerDayText(reading.runsPerDay)})`;
 }
+
+const BREAKING = 'breaking: ';
+
+/** Why a field's change is breaking, one reason per note (what the plan's renderings list). */
+export const breakingReasons = (field: FieldChange): string[] =>
+  field.notes.filter((note) => note.startsWith(BREAKING)).map((note) => note.slice(BREAKING.length));

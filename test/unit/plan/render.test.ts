@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DesiredTask, LiveTask, TaskSpec } from '../../../src/core/model.js';
 import type { LockEntry } from '../../../src/core/lock/model.js';
-import { renderPlanAnnotations } from '../../../src/app/plan.js';
+import { renderPlanAnnotations } from '../../../src/render/github.js';
 import { planChanges } from '../../../src/core/plan/planner.js';
 import { MARKDOWN_LIMIT, renderPlanMarkdown } from '../../../src/render/plan-markdown.js';
 import { renderPlanText } from '../../../src/render/plan-text.js';
