@@ -24,13 +24,7 @@ import { renderPlanText } from '../render/plan-text.js';
 import { ApplySession, recoverWorkspace, type Recovered, type SessionDeps } from './apply-session.js';
 import { runChanges, type RunControls, type RunInput } from './apply-run.js';
 import { interruptionFrom } from './interruption.js';
-import {
-  InvalidManifestsError,
-  preparePlan,
-  writeDiagnostics,
-  type PlanDeps,
-  type PreparedPlan,
-} from './plan.js';
+import { preparePlan, withDiagnostics, type PlanDeps, type PreparedPlan } from './plan.js';
 import { checkSavedPlan } from './saved-plan.js';
 
 export interface Terminal {
@@ -127,7 +121,7 @@ export async function applyPlan(
   const { lock, recovered } = await lockAndRecover(deps, options, command);
   try {
     throwIfStopped(deps.controls);
-    const prepared = await withDiagnostics(source(deps), deps);
+    const prepared = await withDiagnostics(source(deps), deps, deps.terminal);
     const { plan } = prepared;
     if (prepared.note !== undefined) terminal.stderr.write(`${prepared.note}\n`);
     if (hasChanges(plan)) {
@@ -210,17 +204,6 @@ export function toSessionDeps(deps: ApplyDeps): SessionDeps {
 }
 
 /** Manifest problems as `titan plan` reports them (with excerpts, and annotations on GitHub Actions). */
-async function withDiagnostics<T extends PreparedPlan>(pending: Promise<T>, deps: ApplyDeps): Promise<T> {
-  try {
-    const prepared = await pending;
-    writeDiagnostics(prepared, deps, deps.terminal);
-    return prepared;
-  } catch (error) {
-    if (error instanceof InvalidManifestsError) writeDiagnostics(error, deps, deps.terminal);
-    throw error;
-  }
-}
-
 function throwIfStopped(controls: RunControls): void {
   if (controls.stop.aborted || controls.abort.aborted) throw interruption(controls);
 }

@@ -6,8 +6,6 @@
  */
 import type { Writable } from 'node:stream';
 import { ExitCode, ExitWith } from '../core/errors.js';
-import type { Plan } from '../core/plan/model.js';
-import { readPendingJournal } from '../io/journal.js';
 import {
   driftReportOf,
   hasDrift,
@@ -16,9 +14,9 @@ import {
   type DriftReport,
 } from '../render/drift.js';
 import {
-  InvalidManifestsError,
   preparePlan,
-  writeDiagnostics,
+  warnAboutPendingJournal,
+  withDiagnostics,
   type PlanDeps,
   type PlanRequest,
 } from './plan.js';
@@ -39,23 +37,13 @@ export async function runDrift(
   options: DriftOptions,
   output: DriftOutput,
 ): Promise<DriftReport> {
-  let plan: Plan;
-  let lockIds: Record<string, string> = {};
-  try {
-    // Guards concern deletions a plan would make; drift only reads, so they do not apply here.
-    const prepared = await preparePlan(deps, { ...options, keepRefusals: true });
-    plan = prepared.plan;
-    lockIds = Object.fromEntries(
-      Object.entries(prepared.lock?.tasks ?? {}).map(([key, entry]) => [key, entry.id]),
-    );
-    writeDiagnostics(prepared, deps, output);
-    const pending = await readPendingJournal(deps.workspace.stateDir); // only apply may settle it
-    if (pending !== null) output.stderr.write(`Warning: ${pending.warning}\n`);
-  } catch (error) {
-    if (error instanceof InvalidManifestsError) writeDiagnostics(error, deps, output);
-    throw error;
-  }
-  const report = driftReportOf(plan, lockIds);
+  // Guards concern deletions a plan would make; drift only reads, so they do not apply here.
+  const prepared = await withDiagnostics(preparePlan(deps, { ...options, keepRefusals: true }), deps, output);
+  await warnAboutPendingJournal(deps.workspace, output);
+  const lockIds = Object.fromEntries(
+    Object.entries(prepared.lock?.tasks ?? {}).map(([key, entry]) => [key, entry.id]),
+  );
+  const report = driftReportOf(prepared.plan, lockIds);
   output.stdout.write(
     options.format === 'json' ? renderDriftJson(report) : renderDriftText(report, { color: output.color }),
   );

@@ -200,17 +200,8 @@ export interface RunPlanOptions extends Omit<PlanRequest, 'keepRefusals'> {
  * (0 no changes, 2 changes with --detailed-exitcode, 4 a guard refuses the plan: shown, never saved).
  */
 export async function runPlan(deps: PlanDeps, options: RunPlanOptions, output: PlanOutput): Promise<void> {
-  let prepared: PreparedPlan;
-  try {
-    prepared = await preparePlan(deps, { ...options, keepRefusals: true });
-  } catch (error) {
-    if (error instanceof InvalidManifestsError) writeDiagnostics(error, deps, output);
-    throw error;
-  }
-  writeDiagnostics(prepared, deps, output);
-  const pending = await readPendingJournal(deps.workspace.stateDir); // only apply may settle it
-  if (pending !== null) output.stderr.write(`Warning: ${pending.warning}\n`);
-  const { plan } = prepared;
+  const { plan } = await withDiagnostics(preparePlan(deps, { ...options, keepRefusals: true }), deps, output);
+  await warnAboutPendingJournal(deps.workspace, output);
   output.stdout.write(renderPlan(plan, options.format, output.color));
   if (deps.env.GITHUB_ACTIONS === 'true') await publishToGitHub(plan, deps.env, output.stderr);
   assertPlanAllowed(plan);
@@ -222,6 +213,31 @@ export async function runPlan(deps: PlanDeps, options: RunPlanOptions, output: P
     );
   }
   if (options.detailedExitcode && hasChanges(plan)) throw new ExitWith(ExitCode.changes);
+}
+
+/** Awaits a prepared plan, writing its manifest diagnostics (see `writeDiagnostics`) whether it succeeds or not. */
+export async function withDiagnostics<T extends PreparedPlan>(
+  pending: Promise<T>,
+  deps: Pick<PlanDeps, 'cwd' | 'env'>,
+  output: { stderr: Writable; stderrColor: boolean },
+): Promise<T> {
+  try {
+    const prepared = await pending;
+    writeDiagnostics(prepared, deps, output);
+    return prepared;
+  } catch (error) {
+    if (error instanceof InvalidManifestsError) writeDiagnostics(error, deps, output);
+    throw error;
+  }
+}
+
+/** Read-only commands warn about a journal an interrupted apply left: only apply may settle it. */
+export async function warnAboutPendingJournal(
+  workspace: Workspace,
+  output: { stderr: Writable },
+): Promise<void> {
+  const pending = await readPendingJournal(workspace.stateDir);
+  if (pending !== null) output.stderr.write(`Warning: ${pending.warning}\n`);
 }
 
 /**

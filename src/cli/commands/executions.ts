@@ -4,7 +4,14 @@ import { EXECUTION_STATUSES, type ExecutionStatus, type ExportFormat } from '../
 import type { ProcessIO } from '../io.js';
 import type { GlobalOptions, TitanCommand } from './index.js';
 import { InvalidInputError } from '../../core/errors.js';
-import { followOptions, runtimeOptions, timeoutOption, withRuntime, type RuntimeArgs } from './run.js';
+import {
+  executionIdPositional,
+  followOptions,
+  runtimeOptions,
+  timeoutOption,
+  withRuntime,
+  type RuntimeArgs,
+} from './run.js';
 
 interface ListArgs extends RuntimeArgs {
   key?: string;
@@ -24,11 +31,6 @@ interface WatchArgs extends IdArgs {
   strict: boolean;
 }
 
-const idPositional = (yargs: Argv<GlobalOptions>) =>
-  yargs
-    .positional('id', { type: 'string', demandOption: true, describe: 'Execution id' })
-    .options(runtimeOptions);
-
 export function executionsCommand(io: ProcessIO): TitanCommand {
   const control = (
     action: 'pause' | 'resume' | 'stop',
@@ -36,7 +38,7 @@ export function executionsCommand(io: ProcessIO): TitanCommand {
   ): CommandModule<GlobalOptions, IdArgs> => ({
     command: `${action} <id>`,
     describe,
-    builder: idPositional,
+    builder: executionIdPositional,
     handler: async (argv) => {
       const { controlExecution } = await import('../../app/runtime/executions.js');
       await withRuntime(argv, io, (ctx) => controlExecution(ctx, argv.id, action));
@@ -81,7 +83,7 @@ export function executionsCommand(io: ProcessIO): TitanCommand {
         .command({
           command: 'get <id>',
           describe: 'One execution: status, URL counts, times, error',
-          builder: idPositional,
+          builder: executionIdPositional,
           handler: async (argv: IdArgs) => {
             const { showExecution } = await import('../../app/runtime/executions.js');
             await withRuntime(argv, io, (ctx) => showExecution(ctx, argv.id));
@@ -90,7 +92,7 @@ export function executionsCommand(io: ProcessIO): TitanCommand {
         .command({
           command: 'watch <id>',
           describe: 'Wait for an execution to end, showing progress; exit code as for run --wait',
-          builder: (y: Argv<GlobalOptions>) => idPositional(y).options(followOptions),
+          builder: (y: Argv<GlobalOptions>) => executionIdPositional(y).options(followOptions),
           handler: async (argv: WatchArgs) => {
             const timeoutMs = timeoutOption(argv.timeout);
             const { watchExecution } = await import('../../app/run.js');

@@ -31,7 +31,7 @@ export interface GlobalOptions {
 export type TitanCommand = CommandModule<GlobalOptions, any>; // any: each command's arguments are its own type, inferred by yargs
 
 export function commands(io: ProcessIO): TitanCommand[] {
-  const all: ((io: ProcessIO) => TitanCommand | TitanCommand[])[] = [
+  const all: ((io: ProcessIO) => TitanCommand)[] = [
     initCommand,
     validateCommand,
     planCommand,
@@ -49,5 +49,5 @@ export function commands(io: ProcessIO): TitanCommand[] {
     templatesCommand,
     emulatorCommand,
   ];
-  return all.flatMap((make) => make(io));
+  return all.map((make) => make(io));
 }

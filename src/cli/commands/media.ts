@@ -2,7 +2,7 @@
 import type { Argv } from 'yargs';
 import type { ProcessIO } from '../io.js';
 import type { GlobalOptions, TitanCommand } from './index.js';
-import { requireOutput, runtimeOptions, withRuntime, type RuntimeArgs } from './run.js';
+import { requireOutput, requiredOutputOption, runtimeOptions, withRuntime, type RuntimeArgs } from './run.js';
 
 interface MediaArgs extends RuntimeArgs {
   'execution-id': string;
@@ -33,11 +33,7 @@ export function mediaCommand(io: ProcessIO): TitanCommand {
             y
               .positional('execution-id', { type: 'string', demandOption: true })
               .positional('media-id', { type: 'string', demandOption: true })
-              .option('output', {
-                alias: 'o',
-                type: 'string',
-                describe: 'Required: write to FILE (complete or not at all); - for stdout',
-              })
+              .option('output', requiredOutputOption)
               .options(runtimeOptions),
           handler: async (argv: MediaArgs) => {
             const output = requireOutput(argv.output, 'media download');

@@ -6,8 +6,9 @@ import type { ProcessIO } from '../io.js';
 import type { GlobalOptions, TitanCommand } from './index.js';
 import {
   EXPORT_FORMAT_CHOICES,
+  executionIdPositional,
   requireOutput,
-  runtimeOptions,
+  requiredOutputOption,
   withRuntime,
   type RuntimeArgs,
 } from './run.js';
@@ -18,20 +19,10 @@ interface ResultsArgs extends RuntimeArgs {
   output?: string;
 }
 
-const idPositional = (yargs: Argv<GlobalOptions>) =>
-  yargs
-    .positional('id', { type: 'string', demandOption: true, describe: 'Execution id' })
-    .options(runtimeOptions);
-
 const outputOption = {
   alias: 'o',
   type: 'string',
   describe: 'Write to FILE (complete or not at all); default: stdout',
-} as const;
-
-const requiredOutputOption = {
-  ...outputOption,
-  describe: 'Required: write to FILE (complete or not at all); - for stdout',
 } as const;
 
 export function resultsCommand(io: ProcessIO): TitanCommand {
@@ -44,7 +35,7 @@ export function resultsCommand(io: ProcessIO): TitanCommand {
           command: 'export <id>',
           describe: 'Stream the results as json, ndjson or csv to a file or stdout',
           builder: (y: Argv<GlobalOptions>) =>
-            idPositional(y)
+            executionIdPositional(y)
               .option('format', {
                 choices: EXPORT_FORMAT_CHOICES,
                 describe: 'Default: from the -o FILE extension (.csv, .ndjson/.jsonl), else json',
@@ -60,7 +51,8 @@ export function resultsCommand(io: ProcessIO): TitanCommand {
         .command({
           command: 'download <id>',
           describe: 'Stream the CSV download of the results to FILE (-o - for stdout)',
-          builder: (y: Argv<GlobalOptions>) => idPositional(y).option('output', requiredOutputOption),
+          builder: (y: Argv<GlobalOptions>) =>
+            executionIdPositional(y).option('output', requiredOutputOption),
           handler: async (argv: ResultsArgs) => {
             const output = requireOutput(argv.output, 'results download');
             const { exportResults } = await import('../../app/runtime/results.js');
@@ -70,7 +62,7 @@ export function resultsCommand(io: ProcessIO): TitanCommand {
         .command({
           command: ['show <id>', '$0 <id>'],
           describe: 'Results metadata: ready, record count, formats',
-          builder: idPositional,
+          builder: executionIdPositional,
           handler: async (argv: ResultsArgs) => {
             if (!argv.id) {
               throw new InvalidInputError(

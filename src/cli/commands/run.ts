@@ -3,7 +3,7 @@
  * flags and Ctrl-C (an AbortSignal handed to the use case).
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import type { CommandModule, Options } from 'yargs';
+import type { Argv, CommandModule, Options } from 'yargs';
 import type { RuntimeContext } from '../../app/runtime/context.js';
 import { DEFAULT_POLL_INTERVAL_MS } from '../../app/runtime/poll.js';
 import { parseDuration, requireDuration } from '../../core/duration.js';
@@ -28,6 +28,19 @@ export const runtimeOptions = {
   },
   json: { type: 'boolean', default: false, describe: 'Print data as JSON on stdout, for scripts' },
 } as const satisfies Record<string, Options>;
+
+/** `<id>`: an execution id, with the runtime options. */
+export const executionIdPositional = (yargs: Argv<GlobalOptions>) =>
+  yargs
+    .positional('id', { type: 'string', demandOption: true, describe: 'Execution id' })
+    .options(runtimeOptions);
+
+/** `-o FILE` where output is required: the file is written complete or not at all; `-` is stdout. */
+export const requiredOutputOption = {
+  alias: 'o',
+  type: 'string',
+  describe: 'Required: write to FILE (complete or not at all); - for stdout',
+} as const;
 
 export const EXPORT_FORMAT_CHOICES: readonly ExportFormat[] = ['json', 'ndjson', 'csv'];
 
