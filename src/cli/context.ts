@@ -56,4 +56,4 @@ export async function connectApi(
 }
 
 /** The lockfile origin recorded for `--local` workspaces: stable across runs, whatever port the emulator got. */
-export const LOCAL_ORIGIN = 'local:';
+const LOCAL_ORIGIN = 'local:';

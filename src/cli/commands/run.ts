@@ -9,8 +9,8 @@ import { DEFAULT_POLL_INTERVAL_MS } from '../../app/runtime/poll.js';
 import { parseDuration, requireDuration } from '../../core/duration.js';
 import { InterruptedError, InvalidInputError } from '../../core/errors.js';
 import type { ExportFormat } from '../../io/api/types.js';
-import { connectApi, LOCAL_ORIGIN } from '../context.js';
-import { wantsColor, type ProcessIO } from '../io.js';
+import { outputStreams, withConnection } from './options.js';
+import type { ProcessIO } from '../io.js';
 import type { GlobalOptions, TitanCommand } from './index.js';
 
 export interface RuntimeArgs extends GlobalOptions {
@@ -92,27 +92,26 @@ export async function withRuntime(
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
-    const connection = await connectApi(argv, io, workspace.root, controller.signal);
-    try {
-      await body({
-        client: connection.client,
-        origin: argv.local ? LOCAL_ORIGIN : connection.origin,
-        workspace,
-        cwd: io.cwd,
-        stdout: io.stdout,
-        stderr: io.stderr,
-        color: wantsColor(io.stdout, io.env, argv.color),
-        stderrColor: wantsColor(io.stderr, io.env, argv.color),
-        json: argv.json,
-        now: () => Date.now(),
-        sleep: (ms, signal) => delay(ms, undefined, { signal }),
-        signal: controller.signal,
-        pollIntervalMs,
-        commandLine: (args) => commandLineFor(argv, workspaceFlag, args),
-      });
-    } finally {
-      await connection.close();
-    }
+    await withConnection(
+      argv,
+      io,
+      workspace,
+      (connection) =>
+        body({
+          client: connection.client,
+          origin: connection.origin,
+          workspace,
+          cwd: io.cwd,
+          ...outputStreams(io, argv),
+          json: argv.json,
+          now: () => Date.now(),
+          sleep: (ms, signal) => delay(ms, undefined, { signal }),
+          signal: controller.signal,
+          pollIntervalMs,
+          commandLine: (args) => commandLineFor(argv, workspaceFlag, args),
+        }),
+      controller.signal,
+    );
   } catch (error) {
     if (controller.signal.aborted && !(error instanceof InterruptedError)) {
       throw new InterruptedError(
