@@ -3,7 +3,8 @@
 // chunks so `titan --version` parses only the small entry chunk. titan's own JSON Schemas are compiled here, once,
 // into the bundle (src/io/validators.ts).
 import { build } from 'esbuild';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -33,6 +34,50 @@ async function precompiledValidators() {
 
 const validators = await precompiledValidators();
 
+/**
+ * Names this build for the manifest check cache: a hash of everything that decides a check (the sources, the
+ * schemas, the locked dependencies), so a cache written by one build is never read by another, even at the
+ * same version number.
+ */
+async function buildId() {
+  const hash = createHash('sha256').update(pkg.version);
+  const files = [path.join(ROOT, 'package-lock.json')];
+  for (const folder of ['src', 'schemas']) {
+    for (const entry of await readdir(path.join(ROOT, folder), { recursive: true, withFileTypes: true }))
+      if (entry.isFile()) files.push(path.join(entry.parentPath, entry.name));
+  }
+  for (const file of files.sort())
+    hash
+      .update(path.relative(ROOT, file))
+      .update('\0')
+      .update(await readFile(file));
+  return `${pkg.version}+${hash.digest('hex').slice(0, 16)}`;
+}
+
+/**
+ * The yaml package's Node build reads two debug switches from the environment on every token it lexes
+ * (`process.env` is a slow, non-inlinable lookup); its browser build has them stripped. They are pinned off in
+ * the bundle: parsing is a fifth faster, with the same results. The build fails if a new version moves them.
+ */
+const YAML_DEBUG_SWITCHES = [
+  { file: /[\\/]yaml[\\/]dist[\\/]parse[\\/]parser\.js$/, read: 'node_process.env.LOG_TOKENS' },
+  { file: /[\\/]yaml[\\/]dist[\\/]compose[\\/]composer\.js$/, read: 'node_process.env.LOG_STREAM' },
+];
+
+const yamlDebugSwitchesOff = {
+  name: 'yaml-debug-switches-off',
+  setup(builder) {
+    for (const { file, read } of YAML_DEBUG_SWITCHES) {
+      builder.onLoad({ filter: file }, async (args) => {
+        const source = await readFile(args.path, 'utf8');
+        if (!source.includes(read))
+          throw new Error(`${args.path} no longer reads ${read}: update scripts/build.mjs`);
+        return { contents: source.replaceAll(read, 'false'), loader: 'js' };
+      });
+    }
+  },
+};
+
 // Chunk names carry hashes: without a clean folder, every build would leave the previous chunks behind.
 await rm(path.join(ROOT, 'dist'), { recursive: true, force: true });
 await build({
@@ -48,8 +93,9 @@ await build({
   banner: {
     js: "#!/usr/bin/env node\nimport { createRequire as __titanCreateRequire } from 'node:module'; const require = __titanCreateRequire(import.meta.url);",
   },
-  define: { TITAN_VERSION: JSON.stringify(pkg.version) },
+  define: { TITAN_VERSION: JSON.stringify(pkg.version), TITAN_BUILD: JSON.stringify(await buildId()) },
   plugins: [
+    yamlDebugSwitchesOff,
     {
       name: 'precompiled-validators',
       setup(builder) {

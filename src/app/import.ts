@@ -21,6 +21,7 @@ import { lockAndRecover, toSessionDeps, type ApplyDeps } from './apply.js';
 import { ApplySession } from './apply-session.js';
 import { lockFilePath } from './apply-run.js';
 import { readFullTasks } from './plan.js';
+import { loadingOptionsOf } from './manifest-loading.js';
 
 export interface ImportOptions {
   paths: string[];
@@ -55,7 +56,7 @@ async function desiredTasks(deps: ApplyDeps, paths: readonly string[]): Promise<
     cwd: deps.cwd,
     env: deps.env,
     workspaceRoot: deps.workspace.root,
-    ...(deps.manifestWorker ? { worker: deps.manifestWorker } : {}),
+    ...loadingOptionsOf(deps, deps.workspace),
   });
   if (hasErrors(manifests.diagnostics)) {
     throw new InvalidInputError(

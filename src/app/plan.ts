@@ -28,16 +28,15 @@ import { renderPlanJson } from '../render/plan-json.js';
 import { renderPlanMarkdown } from '../render/plan-markdown.js';
 import { renderPlanText } from '../render/plan-text.js';
 import { toPosix } from './paths.js';
+import { loadingOptionsOf, type ManifestLoading } from './manifest-loading.js';
 
-export interface PlanDeps {
+export interface PlanDeps extends ManifestLoading {
   client: TaskServiceClient;
   /** Origin recorded in the plan and compared with the lock's (`local:` for --local). */
   origin: string;
   workspace: Workspace;
   cwd: string;
   env: NodeJS.ProcessEnv;
-  /** The manifest worker script (see `LoadManifestsOptions.worker`). */
-  manifestWorker?: URL;
 }
 
 export interface PlanRequest {
@@ -93,7 +92,7 @@ export async function preparePlan(deps: PlanDeps, request: PlanRequest): Promise
     cwd: deps.cwd,
     env: deps.env,
     workspaceRoot: workspace.root,
-    ...(deps.manifestWorker ? { worker: deps.manifestWorker } : {}),
+    ...loadingOptionsOf(deps, workspace),
   });
   if (hasErrors(manifests.diagnostics))
     throw new InvalidManifestsError(manifests.diagnostics, manifests.sources);

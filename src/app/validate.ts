@@ -13,14 +13,14 @@ import {
   renderDiagnosticsJson,
   renderValidationSummary,
 } from '../render/diagnostics.js';
+import { loadingOptionsOf, type ManifestLoading } from './manifest-loading.js';
 
 export type ValidateFormat = 'text' | 'json' | 'github';
 
-export interface ValidateDeps {
+export interface ValidateDeps extends ManifestLoading {
   cwd: string;
   env: NodeJS.ProcessEnv;
   stdout: { write(text: string): unknown };
-  manifestWorker?: URL;
   /** Colour for the text rendering (TTY, NO_COLOR and --no-color already decided). */
   color: boolean;
 }
@@ -39,7 +39,7 @@ export async function runValidate(deps: ValidateDeps, request: ValidateRequest):
     cwd: deps.cwd,
     env: deps.env,
     workspaceRoot: workspace.root,
-    ...(deps.manifestWorker ? { worker: deps.manifestWorker } : {}),
+    ...loadingOptionsOf(deps, workspace),
   });
   const format = request.format ?? (deps.env.GITHUB_ACTIONS === 'true' ? 'github' : 'text');
   const summary = {

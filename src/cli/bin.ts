@@ -1,5 +1,6 @@
 // Entry point of the bundled CLI: the only place that touches process.exit.
 declare const TITAN_VERSION: string;
+declare const TITAN_BUILD: string;
 
 import { setFlagsFromString } from 'node:v8';
 
@@ -20,6 +21,7 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
     stderr: process.stderr,
     stdin: process.stdin,
     manifestWorker: new URL('./manifest-worker.js', import.meta.url),
+    checkCache: { build: TITAN_BUILD },
   });
 }
 process.exitCode = code;

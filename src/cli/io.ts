@@ -9,6 +9,8 @@ export interface ProcessIO {
   stdin: Readable & { isTTY?: boolean };
   /** The bundle's manifest worker script: large workspaces are checked on several threads with it. */
   manifestWorker?: URL;
+  /** Reuse unchanged manifest files' checks from earlier runs (off with --no-cache); `build` names this build. */
+  checkCache?: { build: string };
 }
 
 /** Colour only on TTYs, never with NO_COLOR or --no-color. */

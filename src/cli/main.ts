@@ -28,6 +28,12 @@ export async function main(argv: string[], io: ProcessIO): Promise<number> {
       type: 'boolean',
       describe: 'Colour output (default: on TTYs unless NO_COLOR is set); --no-color turns it off',
     })
+    .option('cache', {
+      type: 'boolean',
+      default: true,
+      describe:
+        'Reuse the checks of unchanged manifest files from earlier runs (.titan/cache/); --no-cache checks every file',
+    })
     .option('debug', {
       type: 'boolean',
       default: false,
@@ -48,7 +54,12 @@ export async function main(argv: string[], io: ProcessIO): Promise<number> {
       throw new UsageError(message ?? error?.message ?? 'invalid command line');
     }) as Argv<GlobalOptions>;
 
-  for (const command of commands(io)) parser.command(command);
+  // The commands see the process's effects as the global options leave them: --no-cache takes the cache away.
+  const effects: ProcessIO = { ...io };
+  parser.middleware((args) => {
+    if (args.cache === false) delete effects.checkCache;
+  });
+  for (const command of commands(effects)) parser.command(command);
 
   let out = '';
   try {

@@ -24,6 +24,7 @@ import type { RefBoundary, RefContext, RefFile, RefRead } from '../core/manifest
 import type { ManifestSchemas } from '../core/manifest/schema-port.js';
 import { DEFAULT_LIMITS, tooLargeFile, type ParseLimits } from '../core/manifest/yaml.js';
 import type { DesiredTask } from '../core/model.js';
+import { openCheckCache, type CheckCacheOptions } from './check-cache.js';
 import { createManifestSchemas } from './schemas.js';
 
 export interface LoadManifestsOptions {
@@ -46,6 +47,8 @@ export interface LoadManifestsOptions {
   worker?: URL;
   /** The most threads to check files on, this one included (default: one per core, at most 4). */
   maxThreads?: number;
+  /** Reuse the checks of unchanged files from earlier runs (`src/io/check-cache.ts`); without it, check all. */
+  cache?: CheckCacheOptions;
 }
 
 export interface LoadedManifests {
@@ -79,7 +82,7 @@ export async function loadManifests(
     workspaceRoot: path.resolve(options.cwd, options.workspaceRoot),
     limits,
   };
-  const result = await checkOnThreads(read.texts, setup, options);
+  const result = await checkWithCache(read.texts, setup, options);
   const sources = new Map(read.texts.map((t) => [t.display, t.text]));
   for (const [file, text] of result.refTexts) sources.set(file, text);
   const checked = combineFileChecks(result.checks);
@@ -145,6 +148,46 @@ export function createFileChecker(
     check: (text) => checkManifestFile(text, { env: setup.env, schemas, refs }, cronVerdicts),
     takeRefTexts: () => refTexts.splice(0),
   };
+}
+
+/** Checks the files no earlier run checked as they are now; the others' results come from the cache. */
+async function checkWithCache(
+  texts: readonly ManifestText[],
+  setup: CheckSetup,
+  options: LoadManifestsOptions,
+): Promise<CheckedTexts> {
+  if (options.cache === undefined) return checkOnThreads(texts, setup, options);
+  const cache = openCheckCache(options.cache, {
+    cwd: setup.cwd,
+    boundary: refBoundaryOf(setup.workspaceRoot).root,
+    limits: setup.limits,
+  });
+  const checks: (FileCheck | undefined)[] = new Array(texts.length);
+  const refTexts: [string, string][] = [];
+  const missed: number[] = [];
+  texts.forEach((text, index) => {
+    const hit = cache.get(text);
+    if (hit === undefined) missed.push(index);
+    else {
+      checks[index] = hit.check;
+      refTexts.push(...hit.refTexts);
+    }
+  });
+  if (missed.length > 0) {
+    const fresh = await checkOnThreads(
+      missed.map((index) => texts[index] as ManifestText),
+      setup,
+      options,
+    );
+    missed.forEach((index, n) => {
+      const check = fresh.checks[n] as FileCheck;
+      checks[index] = check;
+      cache.put(texts[index] as ManifestText, check);
+    });
+    refTexts.push(...fresh.refTexts);
+    cache.prune();
+  }
+  return { checks: checks as FileCheck[], refTexts };
 }
 
 /**

@@ -25,6 +25,7 @@ export interface GlobalOptions {
   'api-url'?: string;
   local: boolean;
   color?: boolean;
+  cache: boolean;
   debug: boolean;
 }
 

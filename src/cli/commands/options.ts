@@ -87,6 +87,7 @@ export const planDepsOf = (connection: ApiConnection, io: ProcessIO, workspace: 
   cwd: io.cwd,
   env: io.env,
   ...(io.manifestWorker ? { manifestWorker: io.manifestWorker } : {}),
+  ...(io.checkCache ? { checkCache: io.checkCache } : {}),
 });
 
 /** `--lock-timeout`: how long to wait for another titan holding the workspace lock. */

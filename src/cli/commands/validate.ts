@@ -54,6 +54,7 @@ export function validateCommand(io: ProcessIO): TitanCommand {
           cwd: io.cwd,
           env: io.env,
           ...(io.manifestWorker ? { manifestWorker: io.manifestWorker } : {}),
+          ...(io.checkCache ? { checkCache: io.checkCache } : {}),
           stdout: io.stdout,
           color: wantsColor(io.stdout, io.env, argv.color),
         },
