@@ -19,7 +19,7 @@ import {
   RateLimitedError,
   UnauthorizedError,
 } from '../io/api/errors.js';
-import type { TaskServiceClient } from '../io/api/types.js';
+import type { TaskServiceClient } from '../core/service/types.js';
 import type { ChangeResult } from '../render/apply-events.js';
 import type { ApplySession } from './apply-session.js';
 import { interruptionFrom } from './interruption.js';

@@ -22,7 +22,7 @@ import { commitLock, emptyLock } from '../core/lock/ops.js';
 import { settlePendingIntents, tasksNeedingFullRead } from '../core/lock/settle.js';
 import type { LiveTask } from '../core/model.js';
 import { NotFoundError } from '../io/api/errors.js';
-import type { TaskServiceClient } from '../io/api/types.js';
+import type { TaskServiceClient } from '../core/service/types.js';
 import {
   createJournal,
   journalPath,

@@ -16,7 +16,7 @@ import { hasChanges, type Plan } from '../core/plan/model.js';
 import { assertReplaceKeys, planChanges, tasksNeedingFullRead } from '../core/plan/planner.js';
 import { parseTargetSelector } from '../core/plan/selector.js';
 import { NotFoundError } from '../io/api/errors.js';
-import type { TaskServiceClient } from '../io/api/types.js';
+import type { TaskServiceClient } from '../core/service/types.js';
 import { readPendingJournal } from '../io/journal.js';
 import { writeFileAtomic } from '../io/files.js';
 import { assertLockOrigin, readLockfile } from '../io/lockfile.js';

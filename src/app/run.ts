@@ -7,7 +7,7 @@ import { formatDuration } from '../core/duration.js';
 import { InvalidInputError, OperationalError } from '../core/errors.js';
 import type { JsonObject } from '../core/json.js';
 import { AmbiguousWriteError, NotFoundError } from '../io/api/errors.js';
-import type { Execution, ExportFormat } from '../io/api/types.js';
+import type { Execution, ExportFormat } from '../core/service/types.js';
 import { renderJson, formatBytes, renderUrlProgress } from '../render/runtime.js';
 import type { RuntimeContext } from './runtime/context.js';
 import { ExecutionEndedError, WaitInterruptedError, WaitTimeoutError } from './runtime/errors.js';

@@ -4,8 +4,8 @@
  */
 import path from 'node:path';
 import { InvalidInputError } from '../core/errors.js';
-import type { TaskServiceClient } from '../io/api/types.js';
-import type { GlobalOptions } from './commands/index.js';
+import type { TaskServiceClient } from '../core/service/types.js';
+import type { GlobalOptions } from './commands/types.js';
 import type { ProcessIO } from './io.js';
 
 export interface ApiConnection {

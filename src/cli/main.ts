@@ -4,7 +4,8 @@
  */
 import yargs, { type Argv } from 'yargs';
 import { ExitCode, ExitWith, InvalidInputError, TitanError } from '../core/errors.js';
-import { commands, type GlobalOptions } from './commands/index.js';
+import { commands } from './commands/index.js';
+import type { GlobalOptions } from './commands/types.js';
 import type { ProcessIO } from './io.js';
 
 declare const TITAN_VERSION: string;

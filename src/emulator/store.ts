@@ -3,7 +3,7 @@
  * memory; `onChange` hands every changed record to the persistence layer (its change log, then a snapshot).
  */
 import type { JsonObject } from '../core/json.js';
-import { TERMINAL_EXECUTION_STATUSES, type ExecutionStatus } from '../io/api/types.js';
+import { TERMINAL_EXECUTION_STATUSES, type ExecutionStatus } from '../core/service/types.js';
 import { microsFromIso, type StampClock } from './clock.js';
 
 export interface TaskRecord {
@@ -18,7 +18,7 @@ export interface TaskRecord {
 }
 
 /** The emulator serves the wire contract the client reads: one list of statuses for both. */
-export { EXECUTION_STATUSES, type ExecutionStatus } from '../io/api/types.js';
+export { EXECUTION_STATUSES, type ExecutionStatus } from '../core/service/types.js';
 export const TERMINAL = new Set<string>(TERMINAL_EXECUTION_STATUSES);
 
 export interface ExecutionRecord {

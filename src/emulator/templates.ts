@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { isJsonObject, type JsonObject } from '../core/json.js';
 import { ACTION_TYPES } from '../core/model.js';
-import type { Template } from '../io/api/types.js';
+import type { Template } from '../core/service/types.js';
 import { DEFAULT_OUTPUT_SCHEMAS } from './default-schemas.js';
 import type { TemplateDefinition } from './types.js';
 

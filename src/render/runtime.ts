@@ -10,7 +10,7 @@ import type {
   MediaItem,
   ResultsMetadata,
   Template,
-} from '../io/api/types.js';
+} from '../core/service/types.js';
 import { renderKeyValues, renderTable, style, type Column } from './table.js';
 
 export interface RenderOptions {

@@ -1,6 +1,6 @@
 /** Shared set-up of the contract suite: an emulator on a free port and a client pointed at it over real HTTP. */
 import { createClient } from '../../src/io/api/client.js';
-import type { ClientOptions, TaskServiceClient } from '../../src/io/api/types.js';
+import type { ClientOptions, TaskServiceClient } from '../../src/core/service/types.js';
 import type { Emulator, EmulatorOptions } from '../../src/emulator/index.js';
 import type { TaskSpec } from '../../src/core/model.js';
 import { startEmulator } from '../helpers/emulator.js';

@@ -12,7 +12,7 @@ import {
   TERMINAL_EXECUTION_STATUSES,
   type Execution,
   type TaskServiceClient,
-} from '../../src/io/api/types.js';
+} from '../../src/core/service/types.js';
 import { clientFor, routeCount, contractEmulator } from './harness.js';
 
 const photoSpec: TaskSpec = {

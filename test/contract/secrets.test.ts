@@ -7,7 +7,7 @@ import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALL_SCOPES, type Emulator } from '../../src/emulator/index.js';
 import { createClient } from '../../src/io/api/client.js';
-import type { ClientOptions, TaskServiceClient } from '../../src/io/api/types.js';
+import type { ClientOptions, TaskServiceClient } from '../../src/core/service/types.js';
 import { classicSpec, refusingOrigin, contractEmulator } from './harness.js';
 
 const TOKEN = 'titan-SECRET-7f3a9c1e-do-not-print';

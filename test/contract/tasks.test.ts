@@ -8,7 +8,7 @@ import { deepEqual } from '../../src/core/json.js';
 import type { TaskSpec } from '../../src/core/model.js';
 import type { Emulator } from '../../src/emulator/index.js';
 import { NotFoundError } from '../../src/io/api/errors.js';
-import type { TaskServiceClient } from '../../src/io/api/types.js';
+import type { TaskServiceClient } from '../../src/core/service/types.js';
 import { apiCallSpec, classicSpec, clientFor, planSpec, routeCount, contractEmulator } from './harness.js';
 
 const shapes = ['array', 'object'] as const;

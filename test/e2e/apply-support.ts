@@ -14,7 +14,7 @@ import { preparePlan } from '../../src/app/plan.js';
 import type { JsonObject } from '../../src/core/json.js';
 import type { LiveTask, TaskSpec } from '../../src/core/model.js';
 import { createClient } from '../../src/io/api/client.js';
-import type { TaskServiceClient } from '../../src/io/api/types.js';
+import type { TaskServiceClient } from '../../src/core/service/types.js';
 import { processLockEnvironment, sleepUnlessAborted } from '../../src/io/workspace-lock.js';
 import { resolveWorkspace } from '../../src/io/workspace.js';
 import type { Emulator } from '../../src/emulator/index.js';

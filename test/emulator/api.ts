@@ -1,7 +1,7 @@
 /** Plain-fetch access to an emulator, so these tests exercise the server alone (not titan's client). */
 import type { JsonObject } from '../../src/core/json.js';
 import type { Emulator } from '../../src/emulator/index.js';
-import { TERMINAL_EXECUTION_STATUSES } from '../../src/io/api/types.js';
+import { TERMINAL_EXECUTION_STATUSES } from '../../src/core/service/types.js';
 
 /** A parsed response body: tests read arbitrary shapes from it. */
 export type Body = any; // any: response shapes vary per endpoint

@@ -8,7 +8,7 @@ import { specsEqual } from '../../src/core/plan/normalize.js';
 import type { TaskSpec } from '../../src/core/model.js';
 import { createClient } from '../../src/io/api/client.js';
 import { ServerError } from '../../src/io/api/errors.js';
-import type { TaskServiceClient } from '../../src/io/api/types.js';
+import type { TaskServiceClient } from '../../src/core/service/types.js';
 import { createEmulator, type Emulator, type EmulatorOptions } from '../../src/emulator/index.js';
 import {
   applyInProcess,

@@ -4,7 +4,7 @@
  * run the same in the CLI and in tests.
  */
 import type { Writable } from 'node:stream';
-import type { TaskServiceClient } from '../../io/api/types.js';
+import type { TaskServiceClient } from '../../core/service/types.js';
 import type { Workspace } from '../../io/workspace.js';
 
 export interface RuntimeContext {

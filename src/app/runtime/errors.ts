@@ -1,6 +1,6 @@
 /** How waiting for an execution can end badly: each is exit 1 and names the execution, so the user can follow up. */
 import { InterruptedError, OperationalError } from '../../core/errors.js';
-import type { ExecutionStatus } from '../../io/api/types.js';
+import type { ExecutionStatus } from '../../core/service/types.js';
 
 /** The execution reached `failed` or `cancelled` (or `completed_with_errors` under --strict). */
 export class ExecutionEndedError extends OperationalError {

@@ -1,7 +1,7 @@
 /** `titan executions list|get|pause|resume|stop`: inspect and control executions (the Titan docs' monitoring page). */
 import { OperationalError } from '../../core/errors.js';
 import { BadRequestError, NotFoundError } from '../../io/api/errors.js';
-import type { Execution } from '../../io/api/types.js';
+import type { Execution } from '../../core/service/types.js';
 import { renderJson, renderExecutionDetail, renderExecutionsTable } from '../../render/runtime.js';
 import type { RuntimeContext } from './context.js';
 import { readTaskKeys, resolveTaskAndKeys, type TaskRef } from './resolve.js';

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { PassThrough, type Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { InvalidInputError, OperationalError, TitanError } from '../../core/errors.js';
-import type { ExportFormat } from '../../io/api/types.js';
+import type { ExportFormat } from '../../core/service/types.js';
 
 /** The format a file name asks for: `.csv` → csv, `.ndjson`/`.jsonl` → ndjson, anything else → json. */
 export function formatForFile(file: string): ExportFormat {

@@ -3,7 +3,11 @@
  * nothing changes, never past a cap), bounded by an optional timeout and cancellable by an AbortSignal. Rate
  * limits are the client's business: it paces itself and waits out 429s.
  */
-import { TERMINAL_EXECUTION_STATUSES, type Execution, type TaskServiceClient } from '../../io/api/types.js';
+import {
+  TERMINAL_EXECUTION_STATUSES,
+  type Execution,
+  type TaskServiceClient,
+} from '../../core/service/types.js';
 
 /** The first polling interval: the Titan docs' 3 s. */
 export const DEFAULT_POLL_INTERVAL_MS = 3_000;

@@ -4,7 +4,7 @@
  * tenth of the URLs done, and at least once a minute — so logs stay short but a long run never looks stuck.
  */
 import type { Writable } from 'node:stream';
-import type { Execution } from '../../io/api/types.js';
+import type { Execution } from '../../core/service/types.js';
 import { renderProgressEvent, renderProgressLine } from '../../render/runtime.js';
 import { fitWidth } from '../../render/table.js';
 

@@ -5,7 +5,7 @@
 import { OperationalError } from '../../core/errors.js';
 import type { Writable } from 'node:stream';
 import { BadRequestError, NotFoundError } from '../../io/api/errors.js';
-import type { ExportFormat } from '../../io/api/types.js';
+import type { ExportFormat } from '../../core/service/types.js';
 import { renderJson, formatBytes, renderResultsMetadata } from '../../render/runtime.js';
 import type { RuntimeContext } from './context.js';
 import { noSuchExecution } from './executions.js';

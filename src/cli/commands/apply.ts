@@ -11,7 +11,7 @@ import type { ApplyDeps, Terminal } from '../../app/apply.js';
 import { InterruptedError, InvalidInputError } from '../../core/errors.js';
 import { resolveWorkspace, type Workspace } from '../../io/workspace.js';
 import type { ProcessIO } from '../io.js';
-import type { GlobalOptions, TitanCommand } from './index.js';
+import type { GlobalOptions, TitanCommand } from './types.js';
 import {
   lockEnvironmentOf,
   lockTimeoutOption,

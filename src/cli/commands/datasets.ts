@@ -1,7 +1,7 @@
 /** `titan datasets KEY | --task-id ID | --execution ID`. */
 import type { CommandModule } from 'yargs';
 import type { ProcessIO } from '../io.js';
-import type { GlobalOptions, TitanCommand } from './index.js';
+import type { GlobalOptions, TitanCommand } from './types.js';
 import { runtimeOptions, withRuntime, type RuntimeArgs } from './run.js';
 
 interface DatasetsArgs extends RuntimeArgs {

@@ -3,7 +3,7 @@ import type { CommandModule } from 'yargs';
 import { resolveWorkspace } from '../../io/workspace.js';
 import type { ProcessIO } from '../io.js';
 import { withWriteSession, writeOptions, writeOptionsOf, type WriteArgs } from './apply.js';
-import type { GlobalOptions, TitanCommand } from './index.js';
+import type { GlobalOptions, TitanCommand } from './types.js';
 import { manifestPaths } from './options.js';
 
 interface DestroyArgs extends WriteArgs {

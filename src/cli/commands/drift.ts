@@ -2,7 +2,7 @@
 import type { CommandModule } from 'yargs';
 import { resolveWorkspace } from '../../io/workspace.js';
 import type { ProcessIO } from '../io.js';
-import type { GlobalOptions, TitanCommand } from './index.js';
+import type { GlobalOptions, TitanCommand } from './types.js';
 import { manifestPaths, outputStreams, planDepsOf, withConnection, workspaceOptions } from './options.js';
 
 interface DriftArgs extends GlobalOptions {

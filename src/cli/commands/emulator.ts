@@ -2,7 +2,7 @@
 import type { Argv } from 'yargs';
 import type { EmulatorFlags } from '../../emulator/serve.js';
 import type { ProcessIO } from '../io.js';
-import type { GlobalOptions, TitanCommand } from './index.js';
+import type { GlobalOptions, TitanCommand } from './types.js';
 
 const number = (describe: string) => ({ type: 'string' as const, describe });
 

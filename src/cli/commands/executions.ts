@@ -1,8 +1,8 @@
 /** `titan executions list|get|watch|pause|resume|stop`. */
 import type { Argv, CommandModule } from 'yargs';
-import { EXECUTION_STATUSES, type ExecutionStatus, type ExportFormat } from '../../io/api/types.js';
+import { EXECUTION_STATUSES, type ExecutionStatus, type ExportFormat } from '../../core/service/types.js';
 import type { ProcessIO } from '../io.js';
-import type { GlobalOptions, TitanCommand } from './index.js';
+import type { GlobalOptions, TitanCommand } from './types.js';
 import { InvalidInputError } from '../../core/errors.js';
 import {
   executionIdPositional,

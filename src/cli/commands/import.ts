@@ -4,7 +4,7 @@ import { InvalidInputError } from '../../core/errors.js';
 import { resolveWorkspace } from '../../io/workspace.js';
 import type { ProcessIO } from '../io.js';
 import { withWriteSession, writeOptions } from './apply.js';
-import type { GlobalOptions, TitanCommand } from './index.js';
+import type { GlobalOptions, TitanCommand } from './types.js';
 
 interface ImportArgs extends GlobalOptions {
   'lock-timeout': number;

@@ -2,8 +2,8 @@
  * Every command, in the order `titan --help` lists them. A command module holds only yargs wiring and a thin
  * handler that `import()`s its use case, so `titan --version` loads none of them.
  */
-import type { CommandModule } from 'yargs';
 import type { ProcessIO } from '../io.js';
+import type { TitanCommand } from './types.js';
 import { initCommand } from './init.js';
 import { validateCommand } from './validate.js';
 import { datasetsCommand } from './datasets.js';
@@ -20,16 +20,6 @@ import { destroyCommand } from './destroy.js';
 import { importCommand } from './import.js';
 import { stateCommand } from './state.js';
 import { forceUnlockCommand } from './force-unlock.js';
-
-export interface GlobalOptions {
-  'api-url'?: string;
-  local: boolean;
-  color?: boolean;
-  cache: boolean;
-  debug: boolean;
-}
-
-export type TitanCommand = CommandModule<GlobalOptions, any>; // any: each command's arguments are its own type, inferred by yargs
 
 export function commands(io: ProcessIO): TitanCommand[] {
   const all: ((io: ProcessIO) => TitanCommand)[] = [

@@ -1,7 +1,7 @@
 /** `titan media list EXECUTION_ID`, `titan media download EXECUTION_ID MEDIA_ID -o FILE`. */
 import type { Argv } from 'yargs';
 import type { ProcessIO } from '../io.js';
-import type { GlobalOptions, TitanCommand } from './index.js';
+import type { GlobalOptions, TitanCommand } from './types.js';
 import { requireOutput, requiredOutputOption, runtimeOptions, withRuntime, type RuntimeArgs } from './run.js';
 
 interface MediaArgs extends RuntimeArgs {

@@ -6,7 +6,7 @@ import type { LockEnvironment } from '../../io/workspace-lock.js';
 import type { Workspace } from '../../io/workspace.js';
 import { connectApi, type ApiConnection } from '../context.js';
 import { wantsColor, type ProcessIO } from '../io.js';
-import type { GlobalOptions } from './index.js';
+import type { GlobalOptions } from './types.js';
 
 export const manifestPaths = (describe = 'Manifest files or folders (default: .)') =>
   ({

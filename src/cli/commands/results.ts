@@ -1,9 +1,9 @@
 /** `titan results ID`, `titan results export ID`, `titan results download ID`. */
 import type { Argv } from 'yargs';
 import { InvalidInputError } from '../../core/errors.js';
-import type { ExportFormat } from '../../io/api/types.js';
+import type { ExportFormat } from '../../core/service/types.js';
 import type { ProcessIO } from '../io.js';
-import type { GlobalOptions, TitanCommand } from './index.js';
+import type { GlobalOptions, TitanCommand } from './types.js';
 import {
   EXPORT_FORMAT_CHOICES,
   executionIdPositional,

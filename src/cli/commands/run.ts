@@ -8,10 +8,10 @@ import type { RuntimeContext } from '../../app/runtime/context.js';
 import { DEFAULT_POLL_INTERVAL_MS } from '../../app/runtime/poll.js';
 import { parseDuration, requireDuration } from '../../core/duration.js';
 import { InterruptedError, InvalidInputError } from '../../core/errors.js';
-import type { ExportFormat } from '../../io/api/types.js';
+import type { ExportFormat } from '../../core/service/types.js';
 import { outputStreams, withConnection } from './options.js';
 import type { ProcessIO } from '../io.js';
-import type { GlobalOptions, TitanCommand } from './index.js';
+import type { GlobalOptions, TitanCommand } from './types.js';
 
 export interface RuntimeArgs extends GlobalOptions {
   workspace?: string;

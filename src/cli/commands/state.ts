@@ -3,7 +3,7 @@ import type { Argv, CommandModule, Options } from 'yargs';
 import type { StateDeps } from '../../app/state.js';
 import { resolveWorkspace } from '../../io/workspace.js';
 import type { ProcessIO } from '../io.js';
-import type { GlobalOptions, TitanCommand } from './index.js';
+import type { GlobalOptions, TitanCommand } from './types.js';
 import { lockEnvironmentOf, lockTimeoutOption } from './options.js';
 
 interface StateArgs extends GlobalOptions {

@@ -1,7 +1,7 @@
 /** `titan templates list`, `titan templates show ID_OR_SLUG`. */
 import type { Argv } from 'yargs';
 import type { ProcessIO } from '../io.js';
-import type { GlobalOptions, TitanCommand } from './index.js';
+import type { GlobalOptions, TitanCommand } from './types.js';
 import { runtimeOptions, withRuntime, type RuntimeArgs } from './run.js';
 
 interface TemplateArgs extends RuntimeArgs {

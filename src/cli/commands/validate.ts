@@ -1,7 +1,7 @@
 /** `titan validate [paths]`: yargs wiring; the work is in app/validate.ts. */
 import type { CommandModule } from 'yargs';
 import { wantsColor, type ProcessIO } from '../io.js';
-import type { GlobalOptions, TitanCommand } from './index.js';
+import type { GlobalOptions, TitanCommand } from './types.js';
 
 interface ValidateArgs extends GlobalOptions {
   paths: string[];

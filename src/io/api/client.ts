@@ -27,7 +27,7 @@ import type {
   ResultsMetadata,
   TaskServiceClient,
   Template,
-} from './types.js';
+} from '../../core/service/types.js';
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 const DEFAULT_MAX_ATTEMPTS = 6;

@@ -7,7 +7,7 @@
  */
 import { InterruptedError, TitanError } from '../../core/errors.js';
 import type { JsonValue } from '../../core/json.js';
-import type { RequestStats } from './types.js';
+import type { RequestStats } from '../../core/service/types.js';
 import { retryDelayMs, serverRequestedWaitMs, type BackoffPolicy } from './backoff.js';
 import {
   AmbiguousWriteError,

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { JsonValue } from '../../../src/core/json.js';
 import { createClient } from '../../../src/io/api/client.js';
 import { AmbiguousWriteError, ServerError } from '../../../src/io/api/errors.js';
-import type { TaskServiceClient } from '../../../src/io/api/types.js';
+import type { TaskServiceClient } from '../../../src/core/service/types.js';
 
 /** A client whose every request is answered 200 with `data`. */
 function answering(data: JsonValue, status = 200): TaskServiceClient {

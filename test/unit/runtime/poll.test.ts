@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { nextPollInterval, waitForExecution, type WaitOptions } from '../../../src/app/runtime/poll.js';
 import { formatForFile } from '../../../src/app/runtime/export.js';
 import { secretValuesOf } from '../../../src/app/runtime/secret.js';
-import type { Execution, ExecutionStatus } from '../../../src/io/api/types.js';
+import type { Execution, ExecutionStatus } from '../../../src/core/service/types.js';
 
 const state = (status: ExecutionStatus, done = 0): Execution => ({
   id: 'e-1',

@@ -2,7 +2,7 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createProgressReporter } from '../../../src/app/runtime/progress.js';
-import type { Execution, ExecutionStatus } from '../../../src/io/api/types.js';
+import type { Execution, ExecutionStatus } from '../../../src/core/service/types.js';
 
 const state = (status: ExecutionStatus, done: number, total = 100): Execution => ({
   id: 'e-1',

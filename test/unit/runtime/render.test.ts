@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Execution } from '../../../src/io/api/types.js';
+import type { Execution } from '../../../src/core/service/types.js';
 import {
   formatBytes,
   renderExecutionDetail,

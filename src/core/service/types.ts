@@ -1,10 +1,10 @@
 /**
- * The Task Service client's public surface (titan-api.md A1–A4). `createClient` in client.ts implements it over
+ * The Task Service client's public surface (titan-api.md A1–A4). `createClient` in src/io/api/client.ts implements it over
  * HTTP; use cases receive it as a parameter, so tests run them against the emulator over real HTTP.
  */
 import type { Writable } from 'node:stream';
-import type { JsonObject } from '../../core/json.js';
-import type { LiveTask, TaskSpec } from '../../core/model.js';
+import type { JsonObject } from '../json.js';
+import type { LiveTask, TaskSpec } from '../model.js';
 
 export const EXECUTION_STATUSES = [
   'queued',
