@@ -29,6 +29,8 @@ export function resolveIdentity(
   desired: readonly DesiredTask[],
   live: readonly LiveTask[],
   lock: Lockfile | null,
+  /** Ids other workspaces of the project own: never adoption candidates. */
+  foreign: ReadonlyMap<string, string> = new Map(),
 ): Identity {
   const sorted = [...desired].sort((a, b) => compareStrings(a.key, b.key));
   const lockTasks = lock?.tasks ?? {};
@@ -60,7 +62,7 @@ export function resolveIdentity(
   const managed = managedIds(lock);
   const unmanagedByName = new Map<string, LiveTask[]>();
   for (const task of liveById.values()) {
-    if (managed.has(task.id)) continue;
+    if (managed.has(task.id) || foreign.has(task.id)) continue;
     const group = unmanagedByName.get(task.name);
     if (group) group.push(task);
     else unmanagedByName.set(task.name, [task]);
@@ -99,9 +101,9 @@ export function tasksNeedingFullRead(
   desired: readonly DesiredTask[],
   live: readonly LiveTask[],
   lock: Lockfile | null,
-  options: { replace?: readonly string[] } = {},
+  options: { replace?: readonly string[]; foreign?: ReadonlyMap<string, string> } = {},
 ): string[] {
-  const identity = resolveIdentity(desired, live, lock);
+  const identity = resolveIdentity(desired, live, lock, options.foreign);
   const replace = new Set(options.replace ?? []);
   const needed = new Set<string>();
   const summaryOf = (id: string): LiveTask | undefined => {

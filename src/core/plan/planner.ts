@@ -17,6 +17,7 @@ import { compareStrings } from '../json.js';
 import type { Lockfile } from '../lock/model.js';
 import type { DesiredTask, LiveTask } from '../model.js';
 import { planDelete, planManaged, planUnmanaged, type ChangeContext } from './changes.js';
+import { noteForeignTwins } from '../project/ownership.js';
 import { resolveIdentity } from './identity.js';
 import { PLAN_FORMAT_VERSION, type Plan, type PlannedChange } from './model.js';
 import { fingerprintsOf, refusalsOf, summarize } from './outcome.js';
@@ -44,6 +45,8 @@ export interface PlanOptions {
    * the same folder as the manifests' `source.file` (usually the working directory). `/`-separated; '' by default.
    */
   lockFileBase?: string;
+  /** Ids other workspaces of the project own, with the owner (see core/project/ownership.ts): never adopted. */
+  foreign?: ReadonlyMap<string, string>;
 }
 
 /** Build the plan. Live tasks must carry `spec` for every id `tasksNeedingFullRead` names. */
@@ -53,7 +56,7 @@ export function planChanges(
   lock: Lockfile | null,
   options: PlanOptions,
 ): Plan {
-  const identity = resolveIdentity(desired, live, lock);
+  const identity = resolveIdentity(desired, live, lock, options.foreign);
   const targets = (options.targets ?? []).map(parseTargetSelector);
   const replace = new Set(options.replace ?? []);
   assertReplaceKeys(identity.desired, [...replace]);
@@ -76,6 +79,7 @@ export function planChanges(
     changes.push(planDelete(key, entry, options.lockFileBase ?? '', context));
   }
   changes.sort((a, b) => compareStrings(a.key, b.key));
+  noteForeignTwins(changes, live, options.foreign ?? new Map());
   const selected = selectTargets(changes, targets, identity.desired, warnings);
   warnUnselectedReplacements(selected, replace, targets, identity.entries, warnings);
 
@@ -93,7 +97,9 @@ export function planChanges(
     },
     changes: selected,
     fingerprints: fingerprintsOf(selected, identity),
-    unmanaged: liveIds.filter((id) => !identity.managedIds.has(id) && !context.adopted.has(id)).length,
+    unmanaged: liveIds.filter(
+      (id) => !identity.managedIds.has(id) && !context.adopted.has(id) && !options.foreign?.has(id),
+    ).length,
     managed: managedCount,
     summary: summarize(selected, context.runsDelta),
     refusals: refusalsOf(selected, managedCount, options.allowMassDelete === true),
