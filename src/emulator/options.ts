@@ -40,6 +40,7 @@ export function resolveOptions(options: EmulatorOptions): ResolvedOptions {
     queueDelayMs: options.queueDelayMs ?? 200,
     urlDurationMs: options.urlDurationMs ?? 300,
     recordsPerUrl: options.recordsPerUrl ?? 2,
+    violationRate: options.violationRate ?? 0,
     scheduler: options.scheduler ?? true,
     quiet: options.quiet ?? false,
     log: options.log,
@@ -77,6 +78,7 @@ function checkOptions(o: ResolvedOptions): void {
   share('throttleRate', o.throttleRate);
   share('dropAfterCommit', o.dropAfterCommit);
   share('hangRate', o.hangRate);
+  share('violationRate', o.violationRate);
   if (!['array', 'object'].includes(o.listShape)) problems.push('listShape must be array or object');
   if (!['full', 'summary'].includes(o.listItems)) problems.push('listItems must be full or summary');
   if (!(LIST_META as readonly string[]).includes(o.listMeta))

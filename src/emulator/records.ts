@@ -18,7 +18,13 @@ export interface RecordSource {
   processed: number;
   recordsPerUrl: number;
   outputSchema: JsonObject;
+  /** Share (0..1) of records made to violate `outputSchema` on purpose (absent: none). */
+  violationRate?: number;
 }
+
+/** How a record is made to violate its schema, in the order they take turns. */
+export const VIOLATION_KINDS = ['wrong-type', 'missing-required', 'extra-property'] as const;
+export type ViolationKind = (typeof VIOLATION_KINDS)[number];
 
 /** Properties of the schema that hold media: any `contentMediaType` (typically with `format: "uri"`). */
 export function mediaFieldsOf(schema: JsonObject): MediaField[] {
@@ -68,11 +74,53 @@ export function* generateRecords(
     for (let recordIndex = 0; recordIndex < source.recordsPerUrl; recordIndex++) {
       const random = randomFromText(`${source.id}|${url}|${recordIndex}`);
       const context: GenContext = { random, url, n: recordIndex + 1 };
-      yield generateRecord(source.outputSchema, context, (field) =>
+      const record = generateRecord(source.outputSchema, context, (field) =>
         media.has(field) ? mediaUrl(mediaIdFor(source.id, urlIndex, recordIndex, field)) : undefined,
       );
+      const rate = source.violationRate ?? 0;
+      // Its own seed, so records that stay valid are the same with and without the switch.
+      if (rate > 0 && randomFromText(`${source.id}|${url}|${recordIndex}|violation`)() < rate) {
+        const position = urlIndex * source.recordsPerUrl + recordIndex;
+        yield violateRecord(record, source.outputSchema, VIOLATION_KINDS[position % VIOLATION_KINDS.length]!);
+      } else yield record;
     }
   }
+}
+
+/**
+ * `record` made to break `schema` in the way `kind` says: the first typed property gets a value of another type,
+ * a required property (else the first one) goes missing, or an unexpected property appears (a violation only where
+ * the schema forbids additional properties). A record the kind cannot apply to is returned as it was.
+ */
+export function violateRecord(record: JsonObject, schema: JsonObject, kind: ViolationKind): JsonObject {
+  const properties = isJsonObject(schema.properties) ? schema.properties : {};
+  const out: JsonObject = { ...record };
+  if (kind === 'extra-property') {
+    out._unexpected = 'not in the output schema';
+    return out;
+  }
+  if (kind === 'missing-required') {
+    const required = Array.isArray(schema.required)
+      ? schema.required.filter((r) => typeof r === 'string')
+      : [];
+    const name = (required[0] as string | undefined) ?? Object.keys(properties)[0] ?? 'value';
+    delete out[name];
+    return out;
+  }
+  for (const [name, property] of Object.entries(properties)) {
+    if (!isJsonObject(property) || out[name] === undefined) continue;
+    out[name] = wrongTypeFor(out[name] as JsonValue);
+    return out;
+  }
+  if (out.value !== undefined) out.value = wrongTypeFor(out.value);
+  return out;
+}
+
+/** A value of another JSON type: numbers and booleans become their text, text becomes a number, the rest text. */
+function wrongTypeFor(value: JsonValue): JsonValue {
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (typeof value === 'string') return value.length;
+  return JSON.stringify(value);
 }
 
 /** A few sample records for a template preview. */

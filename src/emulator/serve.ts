@@ -40,6 +40,7 @@ export interface EmulatorFlags {
   queueDelay?: string;
   urlDuration?: string;
   recordsPerUrl?: string;
+  violations?: string;
   previewQuota?: string;
   templates?: string;
   editDuringList?: string;
@@ -95,6 +96,7 @@ export function parseEmulatorFlags(flags: EmulatorFlags): EmulatorOptions {
     ['throttleRate', '--throttle-rate', flags.throttleRate],
     ['dropAfterCommit', '--drop-after-commit', flags.dropAfterCommit],
     ['hangRate', '--hang-rate', flags.hangRate],
+    ['violationRate', '--violations', flags.violations],
   ];
   for (const [key, name, raw] of shares) {
     const value = shareFlag(name, raw);

@@ -121,6 +121,7 @@ export class Service {
       urls,
       outputSchema: this.outputSchemaOf(task.spec),
       recordsPerUrl: this.deps.options.recordsPerUrl,
+      violationRate: this.deps.options.violationRate,
       processed: 0,
       resumeTo: null,
     };

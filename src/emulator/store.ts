@@ -37,6 +37,8 @@ export interface ExecutionRecord {
   urls: string[];
   outputSchema: JsonObject;
   recordsPerUrl: number;
+  /** Share of records made to violate `outputSchema` (absent in data written before the switch existed). */
+  violationRate?: number;
   /** URLs finished (done or failed) so far, in order. */
   processed: number;
   /** The state `resume` returns to. */

@@ -102,6 +102,11 @@ export interface EmulatorOptions {
   urlDurationMs?: number;
   /** Records each successful URL yields (default 2). */
   recordsPerUrl?: number;
+  /**
+   * Share (0..1) of records that violate their output schema on purpose (default 0): in turn a property of the
+   * wrong type, a missing required property, an unexpected property. Captured by each execution when it starts.
+   */
+  violationRate?: number;
   /** Run scheduled tasks on their cron (UTC) while the emulator runs (default true). */
   scheduler?: boolean;
   /** Suppress the per-request log even when `log` is given. */

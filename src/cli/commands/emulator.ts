@@ -64,6 +64,9 @@ export function emulatorCommand(io: ProcessIO): TitanCommand {
         'queue-delay': number('Time an execution stays queued, ms (default 200)'),
         'url-duration': number('Worker time per URL, ms (default 300)'),
         'records-per-url': number('Records each successful URL yields (default 2)'),
+        violations: number(
+          'Share of records that violate their output_schema on purpose (wrong type, missing required, extra property), 0..1',
+        ),
         'preview-quota': number('Template previews per token per day (default 20)'),
         templates: {
           type: 'string',
