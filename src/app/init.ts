@@ -10,6 +10,9 @@ import path from 'node:path';
 import { OperationalError, RefusedError } from '../core/errors.js';
 import { toPosix } from './paths.js';
 
+/** titan's npm package (the command it installs is `titan`); package.json's `name`, which a test checks. */
+export const PACKAGE_NAME = 'titan-tasks';
+
 /** Files of the package that `titan init` copies, relative to the package root. */
 export const INIT_SOURCES = {
   manifest: 'examples/quickstart/first-task.yaml',
@@ -55,7 +58,7 @@ export function renderInitFiles(templates: InitTemplates, schemaRef: string): In
 
 /**
  * The schema reference for a manifest at `manifestPath` in the workspace `workspaceRoot`: relative to the manifest
- * when the schema lives inside the workspace (typically `node_modules/titan/schemas/`, so it works in every clone
+ * when the schema lives inside the workspace (typically `node_modules/titan-tasks/schemas/`, so it works in every clone
  * after `npm install`), else absolute — a relative path leaving the workspace would only work where the
  * folders happen to sit the same way.
  */
@@ -85,6 +88,8 @@ export interface InitResult {
   root: string;
   /** What happened to each file, in order, relative to the workspace. */
   written: { path: string; action: 'created' | 'overwritten' | 'updated' | 'unchanged' }[];
+  /** Where the manifest's `$schema=` line points (relative when the schema is inside the workspace). */
+  schemaRef: string;
 }
 
 export interface InitOptions {
@@ -118,7 +123,7 @@ export async function writeInitWorkspace(options: InitOptions): Promise<InitResu
     written.push({ path: file.path, action: existing.includes(file.path) ? 'overwritten' : 'created' });
   }
   written.push(await writeGitignore(root));
-  return { root, written };
+  return { root, written, schemaRef };
 }
 
 async function readInitTemplates(packageRoot: string): Promise<InitTemplates> {

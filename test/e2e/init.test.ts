@@ -5,7 +5,7 @@
 import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { schemaRefFor } from '../../src/app/init.js';
+import { PACKAGE_NAME, schemaRefFor } from '../../src/app/init.js';
 import { WORKFLOW_PATH } from '../unit/workflow/workflow.js';
 import { REPO_ROOT, cleanEnv, describeRun, runCommand, runTitan, useTempDirs } from './examples-cli.js';
 
@@ -29,6 +29,8 @@ describe('titan init', () => {
     expect(result.code, describeRun(result)).toBe(0);
     const dir = path.join(parent, 'scraping');
     expect(result.stdout).toContain(MANIFEST);
+    // The schema is outside the workspace (this checkout): init says how to get a path every clone can use.
+    expect(result.stdout).toContain('npm install --save-dev titan-tasks');
 
     expect(schemaTarget(path.join(dir, MANIFEST))).toBe(path.join(REPO_ROOT, 'schemas/manifest.schema.json'));
     expect(readFileSync(path.join(dir, '.gitignore'), 'utf8').split('\n')).toContain('.titan/');
@@ -71,8 +73,8 @@ describe('titan init', () => {
 
   it('points the schema line into node_modules when titan is installed in the workspace', async () => {
     const dir = makeTempDir('titan-init-');
-    // What `npm install titan` leaves: the package's files under node_modules/titan (dist is self-contained).
-    const installed = path.join(dir, 'node_modules/titan');
+    // What `npm install titan-tasks` leaves: the package's files under node_modules/titan-tasks (dist is self-contained).
+    const installed = path.join(dir, 'node_modules/titan-tasks');
     for (const part of ['dist', 'schemas', 'examples', 'package.json']) {
       cpSync(path.join(REPO_ROOT, part), path.join(installed, part), { recursive: true });
     }
@@ -84,9 +86,22 @@ describe('titan init', () => {
     );
     expect(result.code, describeRun(result)).toBe(0);
     const first = readFileSync(path.join(dir, MANIFEST), 'utf8').split('\n')[0];
-    expect(first).toBe('# yaml-language-server: $schema=../node_modules/titan/schemas/manifest.schema.json');
+    expect(first).toBe(
+      '# yaml-language-server: $schema=../node_modules/titan-tasks/schemas/manifest.schema.json',
+    );
+    expect(result.stdout).not.toContain('npm install');
     const validate = await runTitan(['validate'], { cwd: dir });
     expect(validate.code, describeRun(validate)).toBe(0);
+  });
+});
+
+describe('the package name', () => {
+  it('is the one package.json publishes, which the README installs', () => {
+    const pkg = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { name: string };
+    expect(pkg.name).toBe(PACKAGE_NAME);
+    expect(readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8')).toContain(
+      `node_modules/${PACKAGE_NAME}/schemas/`,
+    );
   });
 });
 
@@ -97,16 +112,16 @@ describe('the schema line titan init writes', () => {
     expect(
       schemaRefFor(
         manifest,
-        '/home/ana/shop/node_modules/titan/schemas/manifest.schema.json',
+        '/home/ana/shop/node_modules/titan-tasks/schemas/manifest.schema.json',
         '/home/ana/shop',
       ),
-    ).toBe('../node_modules/titan/schemas/manifest.schema.json');
+    ).toBe('../node_modules/titan-tasks/schemas/manifest.schema.json');
   });
 
   it('is absolute when the schema lives outside the workspace, even in a sibling folder', () => {
     const elsewhere = '/home/ana/titan/schemas/manifest.schema.json';
     expect(schemaRefFor(manifest, elsewhere, '/home/ana/shop')).toBe(elsewhere);
-    const global = '/usr/lib/node_modules/titan/schemas/manifest.schema.json';
+    const global = '/usr/lib/node_modules/titan-tasks/schemas/manifest.schema.json';
     expect(schemaRefFor(manifest, global, '/home/ana/shop')).toBe(global);
   });
 });

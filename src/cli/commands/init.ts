@@ -25,7 +25,7 @@ export function initCommand(io: ProcessIO): TitanCommand {
             'Overwrite the example manifest and the workflow if they exist (.gitignore is only appended to)',
         }),
     handler: async (args) => {
-      const { readPackageRoot, writeInitWorkspace } = await import('../../app/init.js');
+      const { PACKAGE_NAME, readPackageRoot, writeInitWorkspace } = await import('../../app/init.js');
       const packageRoot = readPackageRoot(path.dirname(fileURLToPath(import.meta.url)));
       const result = await writeInitWorkspace({
         dir: path.resolve(io.cwd, args.dir),
@@ -35,6 +35,15 @@ export function initCommand(io: ProcessIO): TitanCommand {
       const shown = path.relative(io.cwd, result.root) || '.';
       const lines = [`Initialised a titan workspace in ${shown}:`];
       for (const file of result.written) lines.push(`  ${file.action.padEnd(11)} ${file.path}`);
+      if (path.isAbsolute(result.schemaRef)) {
+        // A path on this machine only: say how to get one that works in every clone.
+        lines.push(
+          '',
+          `The manifest's editor schema line points at ${result.schemaRef}; for a path that works in every clone,`,
+          `install titan in the workspace (npm install --save-dev ${PACKAGE_NAME}) and point it at`,
+          `../node_modules/${PACKAGE_NAME}/schemas/manifest.schema.json.`,
+        );
+      }
       lines.push('', 'Next:');
       if (shown !== '.') lines.push(`  cd ${shown}`);
       lines.push('  titan validate', '  titan plan --local', '  titan apply --local');
