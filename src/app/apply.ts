@@ -70,17 +70,22 @@ export interface ApplyOptions {
 export type PlanSource = (deps: ApplyDeps) => Promise<PreparedPlan & { note?: string }>;
 
 export async function runApply(deps: ApplyDeps, options: ApplyOptions): Promise<void> {
-  const fresh: PlanSource = (d) =>
-    preparePlan(d, {
-      paths: options.paths,
-      targets: options.targets,
-      replace: options.replace,
-      allowMassDelete: options.allowMassDelete,
-      allowForeignOrigin: options.allowForeignOrigin,
-    });
+  const freshWith =
+    (replace: string[]): PlanSource =>
+    (d) =>
+      preparePlan(d, {
+        paths: options.paths,
+        targets: options.targets,
+        replace,
+        allowMassDelete: options.allowMassDelete,
+        allowForeignOrigin: options.allowForeignOrigin,
+      });
+  const fresh = freshWith(options.replace);
+  // `--verify` plans without `--replace`: the replacement is done, and asking for it again never converges.
+  const verifyFresh = freshWith([]);
   const { planFile } = options;
   if (planFile === undefined) {
-    await applyPlan(deps, options, 'apply', fresh);
+    await applyPlan(deps, { ...options, verifyPlan: verifyFresh }, 'apply', fresh);
     return;
   }
   // Read once, when the lock is held and settled: the apply and its `--verify` share it.
@@ -90,9 +95,11 @@ export async function runApply(deps: ApplyDeps, options: ApplyOptions): Promise<
   const verifyPlan: PlanSource = async (d) =>
     preparePlan(d, {
       ...savedPlanRequest(d, await readSaved()),
+      replace: [],
       allowForeignOrigin: options.allowForeignOrigin,
     });
-  await applyPlan(deps, { ...options, verifyPlan }, 'apply', async (d) =>
+  // A saved plan is the reviewed artifact: applying it is the approval (as `terraform apply PLAN`).
+  await applyPlan(deps, { ...options, autoApprove: true, verifyPlan }, 'apply', async (d) =>
     prepareSavedPlan(d, options, planFile, await readSaved()),
   );
 }

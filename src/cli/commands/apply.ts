@@ -91,7 +91,7 @@ export function applyCommand(io: ProcessIO): TitanCommand {
         .example('$0 apply --auto-approve', 'CI: apply the manifests in the working directory')
         .example(
           '$0 plan --out plan.json && $0 apply plan.json',
-          'apply exactly the reviewed plan (refused if stale)',
+          'apply exactly the reviewed plan, without asking again (refused if stale)',
         )
         .epilogue(
           'Every write is journalled in .titan/ before it is sent, so an apply killed at any moment is completed by ' +
