@@ -8,8 +8,9 @@
  * key-only lists when the full items do not fit (destructive first, then breaking), and the details blocks are
  * kept in the same priority — destructive, breaking, then the rest — while they fit. Pure.
  *
- * Every user-supplied value is either HTML-escaped or inside a code fence longer than any backtick run it holds,
- * so a manifest cannot inject markup into the comment.
+ * Every value from manifests or the service goes through one of the escaping functions of `markdown-escape.ts`,
+ * chosen by where it lands (prose, inline code, the HTML of a `<details>` summary, a fence), so a manifest cannot
+ * put an element into the comment: the comment shows exactly its characters.
  */
 import { stableStringify, type JsonValue } from '../core/json.js';
 import { breakingReasons } from '../core/plan/fields.js';
@@ -37,6 +38,7 @@ import {
   sourceText,
   visibleChanges,
 } from './plan-shared.js';
+import { htmlText, markdownCode, markdownFence, markdownText } from './markdown-escape.js';
 
 /** Hidden first line of every markdown plan: workflows look for it to update their comment instead of adding one. */
 export const PLAN_MARKER = '<!-- titan-plan -->';
@@ -74,17 +76,17 @@ export function renderPlanMarkdown(plan: Plan, options: MarkdownRenderOptions = 
 }
 
 function topSection(plan: Plan): string {
-  const summary = escapeHtml(renderSummaryLine(plan)).replace(/[*`[\]\\]/g, '\\$&');
+  const summary = markdownText(renderSummaryLine(plan));
   const lines = [PLAN_MARKER, '### titan plan', '', `**${summary}**`, ''];
   if (plan.refusals.length > 0) {
     lines.push('> [!CAUTION]', '> **Refused: titan apply will not run this plan.**', '>');
     for (const refusal of plan.refusals) {
-      lines.push(`> - **${escapeHtml(refusalMessage(refusal))}** ${escapeHtml(refusal.hint)}`);
+      lines.push(`> - **${markdownText(refusalMessage(refusal))}** ${markdownText(refusal.hint)}`);
     }
     lines.push('');
   }
   if (plan.warnings.length > 0) {
-    lines.push(...plan.warnings.map((warning) => `- ⚠️ ${escapeHtml(warning)}`), '');
+    lines.push(...plan.warnings.map((warning) => `- ⚠️ ${markdownText(warning)}`), '');
   }
   return `${lines.join('\n')}\n`;
 }
@@ -130,7 +132,7 @@ const joinLines = (items: string[]): string => items.map((item) => `> ${item}\n`
 function destructiveItem(change: PlannedChange, blockedBy: string[]): string {
   const verb = change.action === 'replace' ? 'replace (delete, then create)' : 'delete';
   const where = sourceText(change);
-  const blocked = blockedBy.map((tag) => ` · **${escapeHtml(tag)}**`).join('');
+  const blocked = blockedBy.map((tag) => ` · **${markdownText(tag)}**`).join('');
   return `- **${verb}** ${code(change.key)}${change.id ? ` (${code(change.id)})` : ''}${where ? ` · ${code(where)}` : ''}${blocked}`;
 }
 
@@ -147,7 +149,7 @@ function breakingItem(change: PlannedChange): string {
     ),
   ];
   const at = places.length > 0 ? ` at ${places.map(code).join(', ')}` : '';
-  return `- **breaking output_schema** in ${code(change.key)}${at}: ${reasons.map(escapeHtml).join('; ')}`;
+  return `- **breaking output_schema** in ${code(change.key)}${at}: ${reasons.map(markdownText).join('; ')}`;
 }
 
 interface KeyGroup {
@@ -160,7 +162,7 @@ function destructiveGroups(changes: PlannedChange[], tags: Map<string, string[]>
   const groups = new Map<string, KeyGroup>();
   for (const change of changes) {
     const verb = change.action === 'replace' ? 'replace' : 'delete';
-    const blocked = (tags.get(change.key) ?? []).map((tag) => ` · ${escapeHtml(tag)}`).join('');
+    const blocked = (tags.get(change.key) ?? []).map((tag) => ` · ${markdownText(tag)}`).join('');
     const label = `**${verb}**${blocked}`;
     const group = groups.get(label) ?? { label, keys: [] };
     group.keys.push(change.key);
@@ -259,10 +261,10 @@ function detailsBlock(change: PlannedChange, context: BlockContext, compact: boo
     ...context.blockedBy.map((tag) => `⛔ ${tag}`),
   ].filter(Boolean);
   const summary =
-    `<code>${escapeHtml(`${head.symbol} ${head.verb}`)}</code> <b>${escapeHtml(head.subject)}</b>` +
-    (head.id ? ` (<code>${escapeHtml(head.id)}</code>)` : '') +
-    (tags.length > 0 ? ` · ${escapeHtml(tags.join(' · '))}` : '') +
-    (where ? ` · <code>${escapeHtml(where)}</code>` : '');
+    `<code>${htmlText(`${head.symbol} ${head.verb}`)}</code> <b>${htmlText(head.subject)}</b>` +
+    (head.id ? ` (<code>${htmlText(head.id)}</code>)` : '') +
+    (tags.length > 0 ? ` · ${htmlText(tags.join(' · '))}` : '') +
+    (where ? ` · <code>${htmlText(where)}</code>` : '');
   const body = changeBody(change, context, compact);
   let text = `<details><summary>${summary}</summary>\n\n${body.join('\n')}\n\n</details>\n`;
   if (text.length > BLOCK_LIMIT) {
@@ -283,7 +285,7 @@ function changeBody(change: PlannedChange, context: BlockContext, compact: boole
       '',
     );
   }
-  for (const warning of change.warnings) lines.push(`> ⚠️ ${escapeHtml(warning)}`, '');
+  for (const warning of change.warnings) lines.push(`> ⚠️ ${markdownText(warning)}`, '');
   if (change.action === 'adopt') {
     lines.push('An unmanaged live task equals the manifest: titan records its id (no API write).', '');
   }
@@ -292,7 +294,7 @@ function changeBody(change: PlannedChange, context: BlockContext, compact: boole
     lines.push(`Task ${code(change.name)} ${verb} from the service:`, '');
     lines.push('| field | value |', '|---|---|');
     for (const [label, text] of deletedTaskRows(change))
-      lines.push(`| ${escapeHtml(label)} | ${code(text)} |`);
+      lines.push(`| ${markdownText(label)} | ${code(text)} |`);
     lines.push('');
   }
   if (compact) {
@@ -315,7 +317,7 @@ function fieldLines(change: PlannedChange, sameAs: string | undefined): string[]
       creating ? '|---|---|' : '|---|---|---|',
     );
     for (const field of inline) {
-      const notes = field.notes.map((note) => escapeHtml(note.replace(/ -> /g, ' → '))).join('<br>');
+      const notes = field.notes.map((note) => markdownText(note.replace(/ -> /g, ' → '))).join('<br>');
       const cells = creating
         ? [code(field.field), cellValue(field.after) + (notes ? `<br>${notes}` : '')]
         : [
@@ -347,35 +349,23 @@ function blockField(
         ? ' · compatible'
         : '';
   const view = fieldView(field, sameAs === undefined ? { creating } : { creating, sameAs });
-  if (view.kind === 'same') return [`**${escapeHtml(field.field)}**: same as ${code(view.as)}`];
-  const lines = [`**${escapeHtml(field.field)}**${verdict}`];
-  if (field.notes.length > 0) lines.push('', ...field.notes.map((note) => `- ${escapeHtml(note)}`));
-  if (view.kind === 'block') lines.push('', ...fenced(view.text.replace(/\n$/, ''), view.language));
+  if (view.kind === 'same') return [`**${markdownText(field.field)}**: same as ${code(view.as)}`];
+  const lines = [`**${markdownText(field.field)}**${verdict}`];
+  if (field.notes.length > 0) lines.push('', ...field.notes.map((note) => `- ${markdownText(note)}`));
+  if (view.kind === 'block') lines.push('', ...markdownFence(view.text.replace(/\n$/, ''), view.language));
   else if (view.kind === 'lines' || view.kind === 'diff')
-    lines.push('', ...fenced(view.lines.join('\n'), 'diff'));
+    lines.push('', ...markdownFence(view.lines.join('\n'), 'diff'));
   return lines;
 }
 
 function footerSection(plan: Plan): string {
-  const lines = renderFooterLines(plan).map(escapeHtml);
+  const lines = renderFooterLines(plan).map(markdownText);
   return lines.length > 0 ? `\n${lines.join('  \n')}\n` : '';
 }
 
 const cellValue = (value: JsonValue | undefined): string => code(inlineValue(value));
 
-/** Inline code that cannot break out: HTML `<code>` with the content escaped (pipes too, for tables). */
-const code = (text: string): string => `<code>${escapeHtml(text).replace(/\|/g, '&#124;')}</code>`;
-
-export function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\r?\n/g, ' ');
-}
-
-/** A fenced block whose fence is longer than any backtick run inside. */
-function fenced(body: string, language: string): string[] {
-  const longest = Math.max(0, ...[...body.matchAll(/`+/g)].map((m) => m[0].length));
-  const fence = '`'.repeat(Math.max(3, longest + 1));
-  return [`${fence}${language}`, body, fence];
-}
+const code = markdownCode;
 
 /** When a block is cut inside a code fence, close it so the rest of the comment renders. */
 function closeFences(text: string): string {
