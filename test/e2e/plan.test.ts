@@ -258,7 +258,7 @@ describe('titan plan options and outputs', () => {
     const summary = readFileSync(summaryFile, 'utf8');
     expect(summary).toContain('<!-- titan-plan -->');
     expect(summary).toContain(
-      '**breaking output_schema** in <code>schema</code> at <code>tasks.yaml:4</code>: property `price` removed',
+      '**breaking output_schema** in <code>schema</code> at <code>tasks.yaml\\:4</code>: property \\`price\\` removed',
     );
   });
 
