@@ -189,6 +189,9 @@ async function liveForSettlement(
 type IntentFields = Omit<IntentRecord, 't' | 'n' | 'at' | 'windowMs'>;
 
 /** Records one run's writes. Create with `ApplySession.open` after `recoverWorkspace`. */
+/** Compactions triggered by time take at most about 1/COMPACT_TIME_FACTOR of an apply's time. */
+const COMPACT_TIME_FACTOR = 20;
+
 export class ApplySession {
   private lock: Lockfile;
   private readonly open = new Map<number, IntentRecord>();
@@ -198,6 +201,11 @@ export class ApplySession {
   private compacting: Promise<void> | undefined;
   /** Every compaction rewrites the whole lockfile, so a large lock is compacted less often (linear in total). */
   private defaultCompactRecords = 50;
+  /**
+   * How long the last compaction took: the time trigger waits at least COMPACT_TIME_FACTOR times that, or a
+   * long apply of a large lock would spend ever more of its time rewriting it (30,000 creates: quadratic).
+   */
+  private lastCompactionMs = 0;
   /** The first outcome record that could not be written (see `journalOutcome`). */
   private outcomeWriteError: unknown;
 
@@ -304,9 +312,10 @@ export class ApplySession {
   private async outcomeRecorded(): Promise<void> {
     this.outcomesSinceCompaction++;
     const every = this.deps.compactEvery ?? { records: this.defaultCompactRecords, ms: 2_000 };
+    const interval = Math.max(every.ms, this.lastCompactionMs * COMPACT_TIME_FACTOR);
     const due =
       this.outcomesSinceCompaction >= every.records ||
-      this.deps.now().getTime() - this.lastCompaction >= every.ms;
+      this.deps.now().getTime() - this.lastCompaction >= interval;
     if (due && this.compacting === undefined) {
       this.compacting = this.compact().finally(() => {
         this.compacting = undefined;
@@ -319,9 +328,11 @@ export class ApplySession {
   private compact(): Promise<void> {
     this.outcomesSinceCompaction = 0;
     this.defaultCompactRecords = Math.max(50, Math.ceil(Object.keys(this.lock.tasks).length / 10));
-    this.lastCompaction = this.deps.now().getTime();
+    const started = this.deps.now().getTime();
+    this.lastCompaction = started;
     return this.journal.compact(async () => {
       await this.writeLock();
+      this.lastCompactionMs = this.deps.now().getTime() - started;
       this.deps.onBoundary?.('compacted');
       const begin: JournalRecord = {
         t: 'begin',
