@@ -236,7 +236,10 @@ async function exportFinished(
   }
   if (ctx.json) return;
   const records = await ctx.client.getResults(executionId).then(
-    (meta) => `${meta.record_count} record${meta.record_count === 1 ? '' : 's'}, `,
+    (meta) =>
+      meta.record_count === undefined
+        ? ''
+        : `${meta.record_count} record${meta.record_count === 1 ? '' : 's'}, `,
     () => '', // the count is a nicety; the export itself succeeded
   );
   ctx.stdout.write(`Exported ${records}${formatBytes(bytes)} as ${format} to ${file}.\n`);

@@ -16,15 +16,24 @@ export function specFromBody(body: JsonObject): TaskSpec {
   return spec as unknown as TaskSpec;
 }
 
-/** Every full task has at least one of these (classic: urls/objective, modular: action_type, multi-step: plan). */
-const DEFINING_FIELDS = ['urls', 'objective', 'output_schema', 'action_type', 'execution_plan'] as const;
+/**
+ * What each kind of full task must carry (titan-api.md A2): a classic task its urls, objective and output schema;
+ * a modular one its action type and input source; a multi-step one its plan. A list item that has none of these
+ * sets complete is a summary, whatever fields it does carry (a summary may well name its `action_type`).
+ */
+const FULL_TASK_FIELD_SETS: readonly (readonly string[])[] = [
+  ['urls', 'objective', 'output_schema'],
+  ['action_type', 'input_source'],
+  ['execution_plan'],
+];
 
 /**
  * A live task from a list item or a `GET /tasks/:id` body. An item without any defining field is a summary
  * (A2), whatever other keys it carries: its `spec` stays undefined so callers know a full read is needed.
  */
 export function liveTaskFromBody(body: JsonObject): LiveTask {
-  const isSummary = DEFINING_FIELDS.every((field) => body[field] === undefined || body[field] === null);
+  const has = (field: string): boolean => body[field] !== undefined && body[field] !== null;
+  const isSummary = !FULL_TASK_FIELD_SETS.some((fields) => fields.every(has));
   const str = (key: string): string | undefined =>
     typeof body[key] === 'string' ? (body[key] as string) : undefined;
   const task: LiveTask = {

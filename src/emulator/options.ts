@@ -2,7 +2,15 @@
 import { randomBytes } from 'node:crypto';
 import { InvalidInputError } from '../core/errors.js';
 import { templateProblems } from './templates.js';
-import { ALL_SCOPES, CREATE_STATUSES, LIST_META, type EmulatorOptions, type EmulatorToken } from './types.js';
+import {
+  ALL_SCOPES,
+  CREATE_STATUSES,
+  FEATURES,
+  LIST_META,
+  REFUSED_UPDATE_STATUSES,
+  type EmulatorOptions,
+  type EmulatorToken,
+} from './types.js';
 
 export type ResolvedOptions = Required<
   Omit<EmulatorOptions, 'dataDir' | 'onListPage' | 'log' | 'templates' | 'tokens'>
@@ -27,6 +35,8 @@ export function resolveOptions(options: EmulatorOptions): ResolvedOptions {
     listDeleted: options.listDeleted ?? false,
     maxPageSize: options.maxPageSize ?? 100,
     updateMethod: options.updateMethod ?? 'both',
+    refusedUpdateStatus: options.refusedUpdateStatus ?? 405,
+    disabledFeatures: options.disabledFeatures ?? [],
     createStatus: options.createStatus ?? 201,
     allowUnknownFields: options.allowUnknownFields ?? false,
     rateLimit: options.rateLimit ?? 0,
@@ -88,6 +98,11 @@ function checkOptions(o: ResolvedOptions): void {
   if (o.templates !== undefined) problems.push(...templateProblems(o.templates).map((p) => `templates${p}`));
   if (!['patch', 'put', 'both'].includes(o.updateMethod))
     problems.push('updateMethod must be patch, put or both');
+  if (!(REFUSED_UPDATE_STATUSES as readonly number[]).includes(o.refusedUpdateStatus))
+    problems.push(`refusedUpdateStatus must be one of ${REFUSED_UPDATE_STATUSES.join(', ')}`);
+  for (const feature of o.disabledFeatures)
+    if (!(FEATURES as readonly string[]).includes(feature))
+      problems.push(`disabledFeatures: unknown feature "${feature}" (known: ${FEATURES.join(', ')})`);
   for (const { token } of o.tokens) {
     if (!/^[\x21-\x7e]+$/.test(token)) problems.push('tokens must be printable ASCII without spaces');
   }

@@ -19,7 +19,7 @@ import { generateRecords, mediaBytes, recordKeysOf, renderCsvRow, sampleRecords 
 import { mediaUrl, type Service } from './service.js';
 import { EXECUTION_STATUSES, TASK_SORTS, type ExecutionRecord, type Store, type TaskSort } from './store.js';
 import type { TemplateRegistry } from './templates.js';
-import type { RemoteControl } from './types.js';
+import type { Feature, REFUSED_UPDATE_STATUSES, RemoteControl } from './types.js';
 import { urlsProblem } from './validate.js';
 import { TASK_STATUSES } from '../core/model.js';
 
@@ -44,17 +44,19 @@ export function buildRoutes(deps: RouteDeps): Route[] {
   const { service, store, options } = deps;
   let listRequests = 0;
   const remoteEdits = remoteEditsDuringLists(options.editDuringList, deps.remote);
+  const disabled = new Set(options.disabledFeatures);
+  /** A capability switched off in this environment answers 404, as the docs say feature-flagged routes do. */
+  const requireFeature = (feature: Feature): void => {
+    if (disabled.has(feature)) throw notFound(`${feature} are not enabled in this environment`);
+  };
+  const requireTaskFeatures = (body: unknown): void => {
+    if (isJsonObject(body) && body.execution_plan !== undefined && body.execution_plan !== null)
+      requireFeature('execution-plans');
+  };
   const updateVerb = (method: 'patch' | 'put') => (context: RequestContext) => {
-    if (options.updateMethod !== 'both' && options.updateMethod !== method) {
-      throw new HttpError(
-        405,
-        'METHOD_NOT_ALLOWED',
-        `${method.toUpperCase()} is not supported here; use ${options.updateMethod.toUpperCase()}`,
-        {
-          Allow: `GET, ${options.updateMethod.toUpperCase()}, DELETE`,
-        },
-      );
-    }
+    if (options.updateMethod !== 'both' && options.updateMethod !== method)
+      throw refusedVerb(method, context.path, options.updateMethod, options.refusedUpdateStatus);
+    requireTaskFeatures(context.body);
     return ok(service.taskView(service.updateTask(param(context, 'id'), context.body, method)));
   };
   const executionList = (context: RequestContext, taskId: string | undefined): Reply => {
@@ -72,9 +74,10 @@ export function buildRoutes(deps: RouteDeps): Route[] {
 
   return [
     // tasks
-    route('POST', '/api/v1/tasks', TASKS_WRITE, (c) =>
-      ok(service.taskView(service.createTask(c.body)), options.createStatus),
-    ),
+    route('POST', '/api/v1/tasks', TASKS_WRITE, (c) => {
+      requireTaskFeatures(c.body);
+      return ok(service.taskView(service.createTask(c.body)), options.createStatus);
+    }),
     route('GET', '/api/v1/tasks', TASKS_READ, async (c) => {
       const status = enumParam(c.query, 'status', TASK_STATUSES);
       const sort = (enumParam(c.query, 'sort', TASK_SORTS) ?? 'created_at') as TaskSort;
@@ -104,6 +107,7 @@ export function buildRoutes(deps: RouteDeps): Route[] {
       return executionList(c, param(c, 'id'));
     }),
     route('GET', '/api/v1/tasks/:id/datasets', DATA_READ, (c) => {
+      requireFeature('datasets');
       const task = service.getTask(param(c, 'id'));
       return ok(service.datasetsOf(store.queryExecutions({ taskId: task.id })));
     }),
@@ -144,14 +148,17 @@ export function buildRoutes(deps: RouteDeps): Route[] {
     route('GET', '/api/v1/executions/:id/results/download', DATA_READ, (c) =>
       exportReply(finishedExecution(c), 'csv', deps.origin()),
     ),
-    route('GET', '/api/v1/executions/:id/datasets', DATA_READ, (c) =>
-      ok(service.datasetsOf([service.getExecution(param(c, 'id'))])),
-    ),
+    route('GET', '/api/v1/executions/:id/datasets', DATA_READ, (c) => {
+      requireFeature('datasets');
+      return ok(service.datasetsOf([service.getExecution(param(c, 'id'))]));
+    }),
     route('GET', '/api/v1/executions/:id/media', DATA_READ, (c) => {
+      requireFeature('media');
       const execution = service.getExecution(param(c, 'id'));
       return ok(store.mediaOf(execution.id).map((item) => service.mediaView(item, deps.origin())));
     }),
     route('GET', '/api/v1/executions/:id/media/:media_id/download', DATA_READ, async (c) => {
+      requireFeature('media');
       const item = store.getMedia(param(c, 'media_id'));
       if (!item || item.execution_id !== param(c, 'id'))
         throw notFound(`media ${param(c, 'media_id')} not found`);
@@ -192,6 +199,27 @@ export function buildRoutes(deps: RouteDeps): Route[] {
       });
     }),
   ];
+}
+
+/**
+ * The answer to an update verb this service does not implement. Only documented codes: a 405 carries
+ * `NOT_IMPLEMENTED` (the docs list no code for 405), a 501 likewise, and a 404 reads like a web framework's
+ * "Cannot PATCH" for a route it does not have.
+ */
+function refusedVerb(
+  method: 'patch' | 'put',
+  path: string,
+  accepted: 'patch' | 'put',
+  status: (typeof REFUSED_UPDATE_STATUSES)[number],
+): HttpError {
+  const verb = method.toUpperCase();
+  if (status === 404) return new HttpError(404, 'NOT_FOUND', `Cannot ${verb} ${path}`);
+  return new HttpError(
+    status,
+    'NOT_IMPLEMENTED',
+    `${verb} is not supported here; use ${accepted.toUpperCase()}`,
+    status === 405 ? { Allow: `GET, ${accepted.toUpperCase()}, DELETE` } : undefined,
+  );
 }
 
 /**

@@ -9,8 +9,11 @@ import { templateProblems } from './templates.js';
 import {
   ALL_SCOPES,
   CREATE_STATUSES,
+  FEATURES,
   LIST_META,
+  REFUSED_UPDATE_STATUSES,
   type EmulatorOptions,
+  type Feature,
   type EmulatorToken,
   type TemplateDefinition,
 } from './types.js';
@@ -27,6 +30,8 @@ export interface EmulatorFlags {
   listDeleted?: boolean;
   maxPageSize?: string;
   updateMethod?: string;
+  refusedUpdateStatus?: string;
+  disableFeature?: string[];
   createStatus?: string;
   allowUnknownFields?: boolean;
   rateLimit?: string;
@@ -74,6 +79,17 @@ export function parseEmulatorFlags(flags: EmulatorFlags): EmulatorOptions {
   if (listMeta) options.listMeta = listMeta;
   const updateMethod = choiceFlag('--update-method', flags.updateMethod, ['patch', 'put', 'both'] as const);
   if (updateMethod) options.updateMethod = updateMethod;
+  const refused = choiceFlag(
+    '--refused-update-status',
+    flags.refusedUpdateStatus,
+    REFUSED_UPDATE_STATUSES.map(String),
+  );
+  if (refused) options.refusedUpdateStatus = Number(refused) as (typeof REFUSED_UPDATE_STATUSES)[number];
+  if (flags.disableFeature !== undefined) {
+    options.disabledFeatures = flags.disableFeature
+      .flatMap((raw) => raw.split(','))
+      .map((raw) => choiceFlag('--disable-feature', raw.trim(), FEATURES) as Feature);
+  }
   const createStatus = choiceFlag('--create-status', flags.createStatus, ['200', '201', '202'] as const);
   if (createStatus) options.createStatus = Number(createStatus) as (typeof CREATE_STATUSES)[number];
   const numbers: [keyof EmulatorOptions, string, string | undefined, number][] = [

@@ -98,7 +98,7 @@ export function createRequestHandler(deps: PipelineDeps) {
       if (match.allowed.length > 0) {
         throw new HttpError(
           405,
-          'METHOD_NOT_ALLOWED',
+          'NOT_IMPLEMENTED', // the docs list no code for 405: the nearest documented one
           `${request.method ?? ''} is not supported on this path`,
           {
             Allow: match.allowed.join(', '),

@@ -28,6 +28,11 @@ export interface TemplateDefinition {
 export const LIST_META = ['pagination', 'total', 'has-more', 'none'] as const;
 export type ListMeta = (typeof LIST_META)[number];
 export const CREATE_STATUSES = [200, 201, 202] as const;
+/** How a service can refuse the update verb it does not implement: 405, a documented `501 NOT_IMPLEMENTED`, or a framework's 404. */
+export const REFUSED_UPDATE_STATUSES = [405, 501, 404] as const;
+/** Capabilities an environment can have switched off; their routes (or task fields) then answer 404 `NOT_FOUND` (titan-api.md B, feature-flagged routes). */
+export const FEATURES = ['execution-plans', 'datasets', 'media'] as const;
+export type Feature = (typeof FEATURES)[number];
 
 /** Where a list request is, handed to `onListPage`. `index` counts `GET /api/v1/tasks` requests from 0. */
 export interface ListPageInfo {
@@ -71,8 +76,12 @@ export interface EmulatorOptions {
   listDeleted?: boolean;
   /** Larger `limit`s are clamped silently (default 100). */
   maxPageSize?: number;
-  /** Which update verbs are accepted (default both); the other answers 405. */
+  /** Which update verbs are accepted (default both); the other answers `refusedUpdateStatus`. */
   updateMethod?: 'patch' | 'put' | 'both';
+  /** The answer to the update verb `updateMethod` leaves out: 405 (default), 501 `NOT_IMPLEMENTED` or 404 `NOT_FOUND`. */
+  refusedUpdateStatus?: (typeof REFUSED_UPDATE_STATUSES)[number];
+  /** Capabilities switched off (default none): their routes, or a task carrying `execution_plan`, answer 404. */
+  disabledFeatures?: Feature[];
   /** Status of the answer to a creating POST (task create, run, execution trigger); default 201. */
   createStatus?: 200 | 201 | 202;
   /** Ignore unknown top-level task fields instead of answering 400. */

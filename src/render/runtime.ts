@@ -91,10 +91,10 @@ export function renderResultsMetadata(meta: ResultsMetadata, options: RenderOpti
   return renderKeyValues(
     [
       ['Execution', meta.execution_id],
-      ['Status', renderStatus(meta.status, options.color)],
-      ['Ready', meta.ready ? 'yes' : 'no'],
-      ['Records', String(meta.record_count)],
-      ['Formats', meta.formats.join(', ')],
+      ['Status', meta.status === undefined ? undefined : renderStatus(meta.status, options.color)],
+      ['Ready', meta.ready === undefined ? undefined : meta.ready ? 'yes' : 'no'],
+      ['Records', meta.record_count === undefined ? undefined : String(meta.record_count)],
+      ['Formats', Array.isArray(meta.formats) ? meta.formats.join(', ') : undefined],
       ['Completed', meta.completed_at ? renderTime(meta.completed_at) : undefined],
     ],
     options,

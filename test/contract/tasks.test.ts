@@ -4,7 +4,7 @@
  * the remote task exactly equal to the desired one.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deepEqual } from '../../src/core/json.js';
+import { deepEqual, type JsonObject } from '../../src/core/json.js';
 import type { TaskSpec } from '../../src/core/model.js';
 import type { Emulator } from '../../src/emulator/index.js';
 import { NotFoundError } from '../../src/io/api/errors.js';
@@ -144,5 +144,77 @@ describe.each([200, 201, 202] as const)('a service that answers creates with %i'
     expect(triggered.id).not.toBe(run.id);
     expect((await client.getExecution(triggered.id)).task_id).toBe(created.id);
     expect(emulator.stats().byStatus[String(createStatus)]).toBeGreaterThanOrEqual(3);
+  });
+});
+
+describe.each([501, 404] as const)('a service that refuses PATCH with %i', (refusedUpdateStatus) => {
+  let emulator: Emulator;
+  beforeAll(async () => {
+    emulator = await contractEmulator({ updateMethod: 'put', refusedUpdateStatus });
+  });
+  afterAll(() => emulator.close());
+
+  it('is updated with PUT, and PATCH is not tried again for the rest of the run', async () => {
+    const client = clientFor(emulator);
+    const first = await client.createTask(classicSpec('First'));
+    const second = await client.createTask(apiCallSpec('Second'));
+    const gets = routeCount(emulator, 'GET /api/v1/tasks/:id');
+    await client.updateTask(first.id, { ...classicSpec('First'), objective: 'Extract the title only' });
+    await client.updateTask(second.id, { ...apiCallSpec('Second'), limits: { timeout_seconds: 30 } });
+    await expectRemoteEquals(client, first.id, {
+      ...classicSpec('First'),
+      objective: 'Extract the title only',
+    });
+    expect(routeCount(emulator, 'PATCH /api/v1/tasks/:id')).toBe(1);
+    expect(routeCount(emulator, 'PUT /api/v1/tasks/:id')).toBe(2);
+    // A 404 is checked once with a GET of the same task (it exists: the verb was refused); a 501 needs no check.
+    expect(routeCount(emulator, 'GET /api/v1/tasks/:id') - gets).toBe(refusedUpdateStatus === 404 ? 2 : 1);
+  });
+
+  it('still reports a task that is really gone as gone', async () => {
+    const client = clientFor(emulator);
+    const task = await client.createTask(classicSpec('Gone'));
+    expect(await client.deleteTask(task.id)).toBe('deleted');
+    await expect(client.updateTask(task.id, classicSpec('Gone'))).rejects.toThrow(NotFoundError);
+  });
+});
+
+describe('list summaries that carry some task fields', () => {
+  it('are still read as summaries (a full read follows), so an unchanged task shows no update', async () => {
+    const { liveTaskFromBody } = await import('../../src/core/task-body.js');
+    const summary = {
+      id: 't1',
+      name: 'Quotes',
+      status: 'active',
+      action_type: 'api_call',
+      execution_type: 'single',
+    };
+    expect(liveTaskFromBody(summary).spec).toBeUndefined();
+    const full = { id: 't1', status: 'active', ...apiCallSpec('Quotes') } as unknown as JsonObject;
+    expect(liveTaskFromBody(full).spec).toEqual(apiCallSpec('Quotes'));
+    const plan = {
+      id: 't2',
+      status: 'active',
+      name: 'Plan',
+      execution_type: 'single',
+      execution_plan: { steps: [] },
+    };
+    expect(liveTaskFromBody(plan).spec).toBeDefined();
+  });
+});
+
+describe('a service with execution plans switched off', () => {
+  let emulator: Emulator;
+  beforeAll(async () => {
+    emulator = await contractEmulator({ disabledFeatures: ['execution-plans'] });
+  });
+  afterAll(() => emulator.close());
+
+  it('answers a plan task with 404 naming the switched-off feature, and other tasks as usual', async () => {
+    const client = clientFor(emulator);
+    const refused = client.createTask(planSpec('Plan'));
+    await expect(refused).rejects.toThrow(NotFoundError);
+    await expect(refused).rejects.toThrow(/not enabled/);
+    await expect(client.createTask(classicSpec('Classic'))).resolves.toMatchObject({ status: 'active' });
   });
 });

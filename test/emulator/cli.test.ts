@@ -216,6 +216,8 @@ describe('titan emulator', () => {
     [['--port', '70000'], /--port must be a whole number/],
     [['--latency', 'soon'], /--latency must be a whole number/],
     [['--token', 'abc:tasks:fly'], /unknown scope "tasks:fly"/],
+    [['--refused-update-status', '400'], /--refused-update-status must be one of 405, 501, 404/],
+    [['--disable-feature', 'billing'], /--disable-feature must be one of execution-plans, datasets, media/],
     [['--update-method', 'post'], /--update-method must be one of patch, put, both/],
   ])('rejects bad flags %j with exit 3 and a clear message', async (args, message) => {
     const run = spawnCli(['emulator', '--port', '0', ...args]);

@@ -155,6 +155,7 @@ describe('tasks: the update-verb switch', () => {
     const answer = await call(emulator, refused, `/tasks/${created.id}`, classicTask({ name: 'changed' }));
     expect(answer.status).toBe(405);
     expect(answer.body.success).toBe(false);
+    expect(answer.body.error.code).toBe('NOT_IMPLEMENTED'); // only documented codes: none is listed for 405
     expect((await call(emulator, 'GET', `/tasks/${created.id}`)).body.data.name).toBe(created.name);
     const accepted = await call(
       emulator,
@@ -164,6 +165,47 @@ describe('tasks: the update-verb switch', () => {
     );
     expect(accepted.status).toBe(200);
     expect(accepted.body.data.name).toBe('changed');
+  });
+});
+
+describe('tasks: how a refused update verb is answered', () => {
+  let emulator: Emulator | undefined;
+  afterEach(async () => emulator?.close());
+
+  it.each([
+    [501, 'NOT_IMPLEMENTED', /PATCH is not supported/],
+    [404, 'NOT_FOUND', /^Cannot PATCH \/api\/v1\/tasks\//],
+  ] as const)('answers %i %s when asked', async (refusedUpdateStatus, code, message) => {
+    emulator = await startEmulator({ updateMethod: 'put', refusedUpdateStatus, scheduler: false });
+    const created = (await call(emulator, 'POST', '/tasks', classicTask())).body.data;
+    const answer = await call(emulator, 'PATCH', `/tasks/${created.id}`, classicTask({ name: 'changed' }));
+    expect(answer.status).toBe(refusedUpdateStatus);
+    expect(answer.body.error.code).toBe(code);
+    expect(answer.body.error.message).toMatch(message);
+  });
+});
+
+describe('tasks: switched-off features', () => {
+  let emulator: Emulator | undefined;
+  afterEach(async () => emulator?.close());
+
+  it('answers 404 NOT_FOUND for the routes of datasets and media, and for a task with an execution plan', async () => {
+    emulator = await startEmulator({ disabledFeatures: ['datasets', 'media', 'execution-plans'], scheduler: false });
+    const created = (await call(emulator, 'POST', '/tasks', classicTask())).body.data;
+    for (const path of [`/tasks/${created.id}/datasets`, '/executions/e1/datasets', '/executions/e1/media']) {
+      const answer = await call(emulator, 'GET', path);
+      expect(answer.status, path).toBe(404);
+      expect(answer.body.error.code).toBe('NOT_FOUND');
+      expect(answer.body.error.message).toMatch(/not enabled/);
+    }
+    const plan = await call(emulator, 'POST', '/tasks', {
+      name: 'Plan',
+      execution_type: 'single',
+      urls: ['https://example.com/'],
+      execution_plan: { steps: [{ action_type: 'search', input_source: 'static_urls' }] },
+    });
+    expect(plan.status).toBe(404);
+    expect(plan.body.error.message).toMatch(/execution-plans are not enabled/);
   });
 });
 

@@ -43,6 +43,16 @@ export function emulatorCommand(io: ProcessIO): TitanCommand {
           type: 'string',
           describe: 'Accepted update verb: patch|put|both (default both)',
         },
+        'refused-update-status': {
+          type: 'string',
+          describe: 'Answer to the update verb --update-method leaves out: 405|501|404 (default 405)',
+        },
+        'disable-feature': {
+          type: 'string',
+          array: true,
+          describe:
+            'Switch a capability off; its routes (or tasks using it) answer 404: execution-plans|datasets|media (repeatable)',
+        },
         'create-status': {
           type: 'string',
           describe: 'Status answering a create (task, run, execution): 200|201|202 (default 201)',

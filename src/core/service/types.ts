@@ -38,13 +38,14 @@ export interface Execution {
   error?: string | null;
 }
 
+/** What the docs leave unnamed may be missing: only what the service sends is shown. */
 export interface ResultsMetadata {
-  execution_id: string;
-  status: ExecutionStatus;
-  ready: boolean;
-  record_count: number;
-  formats: string[];
-  completed_at: string | null;
+  execution_id?: string;
+  status?: ExecutionStatus;
+  ready?: boolean;
+  record_count?: number;
+  formats?: string[];
+  completed_at?: string | null;
 }
 
 export interface Dataset {
@@ -96,7 +97,10 @@ export interface TaskServiceClient {
   getTask(id: string): Promise<LiveTask>;
   /** Every non-deleted task, all pages; fails (never returns a partial list) on any failed page. */
   listAllTasks(options?: ListTasksOptions): Promise<LiveTask[]>;
-  /** PATCH with explicit nulls; falls back to PUT for the rest of the client's life on 405. */
+  /**
+   * PATCH with explicit nulls; falls back to PUT for the rest of the client's life when PATCH is refused as a
+   * verb: 405, 501, or a 404 while a GET of the same task succeeds.
+   */
   updateTask(id: string, spec: TaskSpec): Promise<LiveTask>;
   /** Resolves `'deleted'` or `'already-gone'` (404 or already soft-deleted). */
   deleteTask(id: string): Promise<'deleted' | 'already-gone'>;
@@ -138,7 +142,10 @@ export interface ClientOptions {
   token: string;
   /** Per-request deadline in ms (default 30 000). */
   timeoutMs?: number;
-  /** Attempts for retryable requests (default 6) and the cap on total retry wait (default 120 000 ms). */
+  /**
+   * Attempts for retryable requests (default 6) and the cap on total retry wait (default 120 000 ms). A 429
+   * without a wait hint is retried past the attempt cap, until the wait budget is spent (a rate-limit window).
+   */
   maxAttempts?: number;
   maxRetryWaitMs?: number;
   /** Full-jitter backoff: the first retry's delay ceiling and the cap, in ms (defaults 250 and 20 000). */

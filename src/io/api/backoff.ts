@@ -14,6 +14,12 @@ export function fullJitterDelayMs(retry: number, policy: BackoffPolicy, random: 
   return Math.floor(random() * ceiling);
 }
 
+/** "Equal jitter": uniform in [c/2, c) for the same doubling ceiling c: spread out, yet never near zero. */
+export function equalJitterDelayMs(retry: number, policy: BackoffPolicy, random: () => number): number {
+  const ceiling = Math.min(policy.capMs, policy.baseMs * 2 ** Math.max(0, retry - 1));
+  return Math.floor(ceiling / 2 + (random() * ceiling) / 2);
+}
+
 /** `Retry-After` as delta seconds or an HTTP date → ms from `nowMs`; undefined when absent or unreadable. */
 export function parseRetryAfterMs(value: string | null, nowMs: number): number | undefined {
   if (value === null || value.trim() === '') return undefined;

@@ -40,9 +40,12 @@ const DEFAULT_PAGE_SIZE = 100;
 const TASK_LIST_PAGE_SIZE = 1000;
 type FieldType = 'string' | 'boolean' | 'number';
 type RequiredFields = Readonly<Record<string, FieldType>>;
-/** The fields callers rely on in each kind of answer; an answer without them is refused, never cast blindly. */
+/**
+ * The fields callers rely on in each kind of answer; an answer without them is refused, never cast blindly. A
+ * name ending in `?` is one the docs do not give: it may be missing, but when present it must have its type.
+ */
 const EXECUTION_FIELDS: RequiredFields = { id: 'string', status: 'string' };
-const RESULTS_FIELDS: RequiredFields = { ready: 'boolean', record_count: 'number' };
+const RESULTS_FIELDS: RequiredFields = { 'ready?': 'boolean', 'record_count?': 'number' };
 const DATASET_FIELDS: RequiredFields = { id: 'string', record_count: 'number' };
 const MEDIA_FIELDS: RequiredFields = { id: 'string', url: 'string' };
 const TEMPLATE_FIELDS: RequiredFields = { id: 'string', slug: 'string' };
@@ -88,7 +91,7 @@ function withQuery(path: string, query: Record<string, string | number | undefin
 }
 
 class HttpTaskServiceClient implements TaskServiceClient {
-  /** The update verb: PATCH until the service answers 405, then PUT for the rest of this client's life. */
+  /** The update verb: PATCH until the service refuses it (see `refusesPatch`), then PUT for this client's life. */
   private updateVerb: 'PATCH' | 'PUT' = 'PATCH';
   readonly #token: string;
 
@@ -143,11 +146,28 @@ class HttpTaskServiceClient implements TaskServiceClient {
     if (this.updateVerb === 'PATCH') {
       const request: HttpRequest = { method: 'PATCH', path, body: patchBodyFromSpec(spec) };
       const answer = await this.transport.send(request);
-      if (answer.status !== 405) return this.taskFrom(request, answer);
+      if (!(await this.refusesPatch(id, answer))) return this.taskFrom(request, answer);
       this.updateVerb = 'PUT';
     }
     const request: HttpRequest = { method: 'PUT', path, body: createBodyFromSpec(spec) };
     return this.taskFrom(request, await this.transport.send(request));
+  }
+
+  /**
+   * Whether an answer to PATCH refuses the verb rather than the task: 405, 501 `NOT_IMPLEMENTED`, or a 404 (a web
+   * framework's "Cannot PATCH") while a GET of the same task succeeds. A 404 for a task that is really gone stays
+   * a 404.
+   */
+  private async refusesPatch(id: string, answer: HttpAnswer): Promise<boolean> {
+    if (answer.status === 405 || answer.status === 501) return true;
+    if (answer.status !== 404) return false;
+    try {
+      await this.getTask(id);
+      return true;
+    } catch (error) {
+      if (error instanceof NotFoundError) return false;
+      throw error;
+    }
   }
 
   async deleteTask(id: string): Promise<'deleted' | 'already-gone'> {
@@ -325,10 +345,13 @@ class HttpTaskServiceClient implements TaskServiceClient {
     const problems: string[] = [];
     items.forEach((item, index) => {
       const where = listed ? `item ${index} of data` : 'data';
-      for (const [name, type] of Object.entries(fields)) {
+      for (const [field, type] of Object.entries(fields)) {
+        const optional = field.endsWith('?');
+        const name = optional ? field.slice(0, -1) : field;
         const value = item[name];
-        if (value === undefined || value === null) problems.push(`${where} is missing "${name}"`);
-        else if (typeof value !== type) problems.push(`"${name}" in ${where} is not a ${type}`);
+        if (value === undefined || value === null) {
+          if (!optional) problems.push(`${where} is missing "${name}"`);
+        } else if (typeof value !== type) problems.push(`"${name}" in ${where} is not a ${type}`);
       }
     });
     if (problems.length > 0) {

@@ -187,7 +187,8 @@ function rateLimited(
   answer: HttpAnswer,
 ): RateLimitedError {
   const resetAt = absoluteResetOf(answer.headers);
-  const quota = spentQuotaName(serverMessage);
+  // The quota may be named by the code (`PREVIEW_LIMIT_EXCEEDED`) or by the message: label holds the code.
+  const quota = spentQuotaName(`${label} ${serverMessage}`);
   if (quota !== undefined) {
     return new RateLimitedError(
       init(

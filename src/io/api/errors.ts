@@ -79,5 +79,9 @@ export function redactSecret(text: string, secret: string): string {
   return secret.length > 0 ? text.split(secret).join('(redacted)') : text;
 }
 
-/** The name of a spent daily quota a 429 names (`preview_limit_exceeded`…), if it names one. */
-export const spentQuotaName = (text: string): string | undefined => /\b\w*limit_exceeded\b/.exec(text)?.[0];
+/**
+ * The name of a spent daily quota a 429 names (`preview_limit_exceeded`, `PREVIEW_LIMIT_EXCEEDED`…), in lower
+ * case, if it names one: the docs give the name but not its case or where in the body it stands.
+ */
+export const spentQuotaName = (text: string): string | undefined =>
+  /\b\w*limit_exceeded\b/i.exec(text)?.[0].toLowerCase();

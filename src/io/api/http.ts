@@ -8,7 +8,7 @@
 import { InterruptedError, TitanError } from '../../core/errors.js';
 import type { JsonValue } from '../../core/json.js';
 import type { RequestStats } from '../../core/service/types.js';
-import { retryDelayMs, serverRequestedWaitMs, type BackoffPolicy } from './backoff.js';
+import { equalJitterDelayMs, retryDelayMs, serverRequestedWaitMs, type BackoffPolicy } from './backoff.js';
 import {
   AmbiguousWriteError,
   NetworkError,
@@ -200,7 +200,20 @@ export class Transport {
     if (result.status === 429) this.config.stats.rateLimited += 1;
     const retry = this.mayRetryStatus(request, result.status, spentQuota);
     const requested = retry ? serverRequestedWaitMs(result.headers, this.config.now()) : undefined;
+    if (retry && result.status === 429 && requested === undefined)
+      return this.unhintedRateLimitDelay(attempt, waitedMs);
     return this.retryDelay(attempt, waitedMs, retry, requested);
+  }
+
+  /**
+   * A 429 that says nothing of when to come back (no `Retry-After`, no `X-RateLimit-Reset`): the limiter's window
+   * is unknown but typically a minute (titan-api.md B7), which the attempt cap would give up long before. It is
+   * retried for as long as the wait budget lasts (at least one window by default), with a backoff that never
+   * draws a near-zero wait, so the waits really add up to the window.
+   */
+  private unhintedRateLimitDelay(attempt: number, waitedMs: number): number | undefined {
+    const delay = equalJitterDelayMs(attempt, this.config.backoff, this.config.random);
+    return waitedMs + delay > this.config.maxRetryWaitMs ? undefined : delay;
   }
 
   private finalAnswer(

@@ -160,6 +160,41 @@ describe('retry arithmetic', () => {
     expect(calls()).toBe(2);
   });
 
+  it('keeps retrying a 429 without a wait hint for at least a rate-limit window (60 s), backing off', async () => {
+    // No Retry-After, no X-RateLimit-Reset: the limiter's window is unknown, but per-minute budgets are the norm.
+    const { client, sleeps, calls } = harness(
+      Array.from({ length: 200 }, () => ({ status: 429 })).concat({ status: 200 }),
+      { random: 0, maxRetryWaitMs: 120_000 },
+    );
+    await expect(client.getExecution('e1')).resolves.toMatchObject({ id: 'e1' });
+    expect(calls()).toBeGreaterThan(6); // past the attempt cap that other failures have
+    const waited = sleeps.reduce((sum, ms) => sum + ms, 0);
+    expect(waited).toBeGreaterThanOrEqual(60_000);
+    for (let i = 1; i < sleeps.length; i++) expect(sleeps[i]).toBeGreaterThanOrEqual(sleeps[i - 1] ?? 0);
+    expect(sleeps[0]).toBeGreaterThan(0); // even with no jitter drawn, each wait makes progress through the window
+  });
+
+  it('gives up on a 429 without a wait hint once the wait budget is spent, saying it was rate limited', async () => {
+    const { client, sleeps } = harness([{ status: 429 }], { random: 0.5, maxRetryWaitMs: 120_000 });
+    await expect(client.getExecution('e1')).rejects.toThrow(RateLimitedError);
+    const waited = sleeps.reduce((sum, ms) => sum + ms, 0);
+    expect(waited).toBeGreaterThanOrEqual(60_000);
+    expect(waited).toBeLessThanOrEqual(120_000);
+  });
+
+  it('reports a spent quota coded in upper case (PREVIEW_LIMIT_EXCEEDED) at once instead of retrying it', async () => {
+    const body = JSON.stringify({
+      success: false,
+      error: { code: 'PREVIEW_LIMIT_EXCEEDED', message: 'Daily preview quota used up' },
+    });
+    const { client, sleeps, calls } = harness([{ status: 429, body }, { status: 200 }]);
+    const spent = client.previewTemplate('t1');
+    await expect(spent).rejects.toThrow(RateLimitedError);
+    await expect(spent).rejects.toMatchObject({ quota: 'preview_limit_exceeded' });
+    expect(sleeps).toEqual([]);
+    expect(calls()).toBe(1);
+  });
+
   it('counts a pacing wait against the retry budget', async () => {
     const start = Date.UTC(2025, 0, 1);
     const reset = String(start / 1000 + 6);
