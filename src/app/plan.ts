@@ -18,6 +18,7 @@ import { parseTargetSelector } from '../core/plan/selector.js';
 import { NotFoundError } from '../io/api/errors.js';
 import type { TaskServiceClient } from '../core/service/types.js';
 import { readPendingJournal } from '../io/journal.js';
+import { createRecordSchemas } from '../io/record-schemas.js';
 import { writeFileAtomic } from '../io/files.js';
 import { assertLockOrigin, readLockfile } from '../io/lockfile.js';
 import { loadManifests } from '../io/manifests.js';
@@ -27,6 +28,8 @@ import { renderPlanAnnotations } from '../render/github.js';
 import { renderPlanJson } from '../render/plan-json.js';
 import { renderPlanMarkdown } from '../render/plan-markdown.js';
 import { renderPlanText } from '../render/plan-text.js';
+import { annotateDeleteImpact } from './delete-impact.js';
+import { annotateHistory, DEFAULT_HISTORY_EXECUTIONS } from './history-check.js';
 import { toPosix } from './paths.js';
 import { loadingOptionsOf, type ManifestLoading } from './manifest-loading.js';
 
@@ -192,6 +195,11 @@ export interface RunPlanOptions extends Omit<PlanRequest, 'keepRefusals'> {
   out?: string;
   /** Exit 2 when the plan has changes. */
   detailedExitcode: boolean;
+  /**
+   * Check the recent records of updates whose output_schema changes against the new schema, reading this many
+   * completed executions per task (0: no check). Default: `DEFAULT_HISTORY_EXECUTIONS` for markdown, else 0.
+   */
+  checkHistory?: number;
 }
 
 /**
@@ -199,7 +207,8 @@ export interface RunPlanOptions extends Omit<PlanRequest, 'keepRefusals'> {
  * (0 no changes, 2 changes with --detailed-exitcode, 4 a guard refuses the plan: shown, never saved).
  */
 export async function runPlan(deps: PlanDeps, options: RunPlanOptions, output: PlanOutput): Promise<void> {
-  const { plan } = await withDiagnostics(preparePlan(deps, { ...options, keepRefusals: true }), deps, output);
+  const prepared = await withDiagnostics(preparePlan(deps, { ...options, keepRefusals: true }), deps, output);
+  const plan = await annotatePlan(deps, prepared, historyExecutions(options));
   await warnAboutPendingJournal(deps.workspace, output);
   output.stdout.write(renderPlan(plan, options.format, output.color));
   if (deps.env.GITHUB_ACTIONS === 'true') await publishToGitHub(plan, deps.env, output.stderr);
@@ -213,6 +222,28 @@ export async function runPlan(deps: PlanDeps, options: RunPlanOptions, output: P
   }
   if (options.detailedExitcode && hasChanges(plan)) throw new ExitWith(ExitCode.changes);
 }
+
+/**
+ * The reads a reviewer's evidence needs, after planning (the planner is pure): what each delete or replace throws
+ * away, and, when asked, how recent records fare against changed output schemas. Failed reads become warnings on
+ * their changes; the plan itself never fails here.
+ */
+async function annotatePlan(deps: PlanDeps, prepared: PreparedPlan, history: number): Promise<Plan> {
+  let plan = await annotateDeleteImpact(deps.client, prepared.plan, prepared.live);
+  if (history > 0) {
+    plan = await annotateHistory(
+      { client: deps.client, schemas: createRecordSchemas() },
+      plan,
+      prepared.desired,
+      history,
+    );
+  }
+  return plan;
+}
+
+/** On by default where a reviewer reads the plan (markdown, the pull-request comment); see README, Plans. */
+const historyExecutions = (options: RunPlanOptions): number =>
+  options.checkHistory ?? (options.format === 'markdown' ? DEFAULT_HISTORY_EXECUTIONS : 0);
 
 /** Awaits a prepared plan, writing its manifest diagnostics (see `writeDiagnostics`) whether it succeeds or not. */
 export async function withDiagnostics<T extends PreparedPlan>(

@@ -39,6 +39,7 @@ import {
   visibleChanges,
 } from './plan-shared.js';
 import { htmlText, markdownCode, markdownFence, markdownText } from './markdown-escape.js';
+import { evidenceWarnings, historySummary, impactRows, impactSummary } from './plan-evidence.js';
 
 /** Hidden first line of every markdown plan: workflows look for it to update their comment instead of adding one. */
 export const PLAN_MARKER = '<!-- titan-plan -->';
@@ -133,7 +134,8 @@ function destructiveItem(change: PlannedChange, blockedBy: string[]): string {
   const verb = change.action === 'replace' ? 'replace (delete, then create)' : 'delete';
   const where = sourceText(change);
   const blocked = blockedBy.map((tag) => ` · **${markdownText(tag)}**`).join('');
-  return `- **${verb}** ${code(change.key)}${change.id ? ` (${code(change.id)})` : ''}${where ? ` · ${code(where)}` : ''}${blocked}`;
+  const impact = impactSummary(change.impact);
+  return `- **${verb}** ${code(change.key)}${change.id ? ` (${code(change.id)})` : ''}${where ? ` · ${code(where)}` : ''}${impact ? ` · ${markdownText(impact)}` : ''}${blocked}`;
 }
 
 function breakingItem(change: PlannedChange): string {
@@ -149,7 +151,11 @@ function breakingItem(change: PlannedChange): string {
     ),
   ];
   const at = places.length > 0 ? ` at ${places.map(code).join(', ')}` : '';
-  return `- **breaking output_schema** in ${code(change.key)}${at}: ${reasons.map(markdownText).join('; ')}`;
+  const history =
+    change.history !== undefined && change.history.check.failing > 0
+      ? ` · **${markdownText(historySummary(change.history))}**`
+      : '';
+  return `- **breaking output_schema** in ${code(change.key)}${at}: ${reasons.map(markdownText).join('; ')}${history}`;
 }
 
 interface KeyGroup {
@@ -285,7 +291,8 @@ function changeBody(change: PlannedChange, context: BlockContext, compact: boole
       '',
     );
   }
-  for (const warning of change.warnings) lines.push(`> ⚠️ ${markdownText(warning)}`, '');
+  for (const warning of [...change.warnings, ...evidenceWarnings(change)])
+    lines.push(`> ⚠️ ${markdownText(warning)}`, '');
   if (change.action === 'adopt') {
     lines.push('An unmanaged live task equals the manifest: titan records its id (no API write).', '');
   }
@@ -293,7 +300,17 @@ function changeBody(change: PlannedChange, context: BlockContext, compact: boole
     const verb = context.blockedBy.length > 0 ? 'would be deleted' : 'will be deleted';
     lines.push(`Task ${code(change.name)} ${verb} from the service:`, '');
     lines.push('| field | value |', '|---|---|');
-    for (const [label, text] of deletedTaskRows(change))
+    for (const [label, text] of [...deletedTaskRows(change), ...impactRows(change.impact)])
+      lines.push(`| ${markdownText(label)} | ${code(text)} |`);
+    lines.push('');
+  } else if (change.action === 'replace' && change.impact !== undefined) {
+    lines.push(
+      `Replacing deletes the live task ${code(change.id ?? '')} first:`,
+      '',
+      '| field | value |',
+      '|---|---|',
+    );
+    for (const [label, text] of impactRows(change.impact))
       lines.push(`| ${markdownText(label)} | ${code(text)} |`);
     lines.push('');
   }
@@ -302,8 +319,28 @@ function changeBody(change: PlannedChange, context: BlockContext, compact: boole
       lines.push('_Field changes omitted to keep this comment within the size limit; see `titan plan`._');
     }
   } else lines.push(...fieldLines(change, context.sameAs));
+  lines.push(...historyLines(change));
   if (lines.length === 0) lines.push('No field changes.');
   while (lines[lines.length - 1] === '') lines.pop();
+  return lines;
+}
+
+/** The history check of a changed output_schema: its headline, then a table of violation groups. */
+function historyLines(change: PlannedChange): string[] {
+  const history = change.history;
+  if (history === undefined) return [];
+  const failing = history.check.failing > 0;
+  const head = markdownText(historySummary(history));
+  const lines = [failing ? `**Recent records:** ⚠️ **${head}**` : `**Recent records:** ${head}`, ''];
+  if (history.check.violations.length > 0) {
+    lines.push('| where | problem | records | example |', '|---|---|---|---|');
+    for (const group of history.check.violations) {
+      const example = group.example === undefined ? '' : code(inlineValue(group.example));
+      lines.push(`| ${code(group.path)} | ${markdownText(group.message)} | ${group.count} | ${example} |`);
+    }
+    if (history.check.more_groups > 0) lines.push(`| … | ${history.check.more_groups} more kinds | | |`);
+    lines.push('');
+  }
   return lines;
 }
 

@@ -19,6 +19,7 @@ import {
   visibleChanges,
   type Paint,
 } from './plan-shared.js';
+import { evidenceWarnings, historySummary, impactRows, violationText } from './plan-evidence.js';
 
 export interface TextRenderOptions {
   color?: boolean;
@@ -83,7 +84,8 @@ function renderChange(
     .join(', ');
   if (flags) lines.push(`${FIELD_INDENT}${paint('2', `[${flags}]`)}`);
   for (const reason of blockedBy) lines.push(`${FIELD_INDENT}${paint('31;1', `✗ refused: ${reason}`)}`);
-  for (const warning of change.warnings) lines.push(`${FIELD_INDENT}${paint('33', `! ${warning}`)}`);
+  for (const warning of [...change.warnings, ...evidenceWarnings(change)])
+    lines.push(`${FIELD_INDENT}${paint('33', `! ${warning}`)}`);
   if (change.action === 'adopt') {
     lines.push(
       `${FIELD_INDENT}an unmanaged live task equals the manifest: titan records its id (no API write)`,
@@ -92,10 +94,26 @@ function renderChange(
   if (change.action === 'delete' && !change.vanished) {
     for (const [label, text] of deletedTaskRows(change)) lines.push(`${FIELD_INDENT}${pad(label)}${text}`);
   }
+  for (const [label, text] of impactRows(change.impact)) lines.push(`${FIELD_INDENT}${pad(label)}${text}`);
   for (const field of change.fields) {
     const sameAs = field.field === 'output_schema' ? sameSchemaAs : undefined;
     lines.push(...renderField(field, change, paint, sameAs));
   }
+  lines.push(...historyLines(change, paint));
+  return lines;
+}
+
+/** `history  37 of 100 recent records … would fail the new schema`, then one line per violation group. */
+function historyLines(change: PlannedChange, paint: Paint): string[] {
+  const history = change.history;
+  if (history === undefined) return [];
+  const failing = history.check.failing > 0;
+  const lines = [
+    `${FIELD_INDENT}${pad('history')}${failing ? paint('31', historySummary(history)) : historySummary(history)}`,
+  ];
+  for (const group of history.check.violations) lines.push(`${BLOCK_INDENT}${violationText(group)}`);
+  if (history.check.more_groups > 0)
+    lines.push(`${BLOCK_INDENT}… ${history.check.more_groups} more kinds of violation`);
   return lines;
 }
 

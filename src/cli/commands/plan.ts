@@ -1,5 +1,7 @@
 /** `titan plan [paths]`: yargs wiring; the work is in app/plan.ts. */
 import type { CommandModule } from 'yargs';
+import { DEFAULT_HISTORY_EXECUTIONS, MAX_HISTORY_EXECUTIONS } from '../../core/evidence/sample.js';
+import { InvalidInputError } from '../../core/errors.js';
 import { resolveWorkspace } from '../../io/workspace.js';
 import type { ProcessIO } from '../io.js';
 import type { GlobalOptions, TitanCommand } from './types.js';
@@ -23,6 +25,7 @@ interface PlanArgs extends GlobalOptions {
   'allow-mass-delete': boolean;
   'allow-foreign-origin': boolean;
   workspace?: string;
+  'check-history'?: string | boolean;
 }
 
 export function planCommand(io: ProcessIO): TitanCommand {
@@ -45,6 +48,12 @@ export function planCommand(io: ProcessIO): TitanCommand {
           type: 'boolean',
           default: false,
           describe: 'Exit 2 when there are changes (0 none, 1 error, 3 invalid input, 4 refused)',
+        })
+        .option('check-history', {
+          type: 'string',
+          describe:
+            'Check the records of the last N (default 3, at most 10) completed executions of each task whose ' +
+            'output_schema changes against the new schema; on by default with --format markdown (--no-check-history: off)',
         })
         .options(selectionOptions('Plan'))
         .options(massDeleteOption)
@@ -70,6 +79,7 @@ export function planCommand(io: ProcessIO): TitanCommand {
             format: argv.format,
             out: argv.out,
             detailedExitcode: argv['detailed-exitcode'],
+            checkHistory: checkHistoryOption(argv['check-history']),
           },
           outputStreams(io, argv),
         ),
@@ -77,4 +87,19 @@ export function planCommand(io: ProcessIO): TitanCommand {
     },
   };
   return command;
+}
+
+/** `--check-history[=N]`: a bare flag asks for the default N, `--no-check-history` (or 0) for none. */
+function checkHistoryOption(raw: string | boolean | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  if (raw === false || raw === 'false') return 0;
+  if (raw === true || raw === '' || raw === 'true') return DEFAULT_HISTORY_EXECUTIONS;
+  const text = String(raw).trim();
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value > MAX_HISTORY_EXECUTIONS) {
+    throw new InvalidInputError(
+      `--check-history takes a number of executions from 0 to ${MAX_HISTORY_EXECUTIONS}, not "${text}".`,
+    );
+  }
+  return value;
 }

@@ -42,10 +42,14 @@ export interface DeleteImpact {
 
 /** Recent records of a task checked against the new `output_schema` of an update. */
 export interface HistoryCheck {
-  /** The new schema checked (the last step's for a multi-step task). */
+  /** Completed executions asked for (N); the new schema checked is the last step's for a multi-step task. */
   executions_asked: number;
   executions_read: number;
   check: RecordCheck;
+  /** Requests the check made: one list, and at most one export per execution. */
+  requests: number;
+  /** An execution held more records than are read per execution: its first ones were checked. */
+  truncated?: boolean;
   /** Reads that failed (a warning on the change, never a failed plan). */
   errors: string[];
 }

@@ -3,7 +3,7 @@
  * come from the service and may echo anything a task was given — a secret included — so nothing is shown raw.
  */
 import { SENSITIVE } from '../sensitive.js';
-import { isJsonObject, type JsonObject, type JsonValue } from '../json.js';
+import { isJsonObject, parsePointer, valueAt, type JsonObject, type JsonValue } from '../json.js';
 
 /** Text longer than this is cut (with `…`). */
 export const MAX_TEXT = 80;
@@ -51,4 +51,16 @@ function maskText(text: string, sensitive: readonly string[]): string {
 export function cutText(text: string, max = MAX_TEXT): string {
   const chars = [...text];
   return chars.length <= max ? text : `${chars.slice(0, max - 1).join('')}…`;
+}
+
+/** The text of every value at or below `paths` (JSON pointers into `spec`): what shown records must not echo. */
+export function sensitiveValuesOf(spec: unknown, paths: readonly string[]): string[] {
+  const out = new Set<string>();
+  const collect = (value: unknown): void => {
+    if (typeof value === 'string' || typeof value === 'number') out.add(String(value));
+    else if (Array.isArray(value)) value.forEach(collect);
+    else if (isJsonObject(value)) Object.values(value).forEach(collect);
+  };
+  for (const pointer of paths) collect(valueAt(spec, parsePointer(pointer)));
+  return [...out].filter((text) => text.length >= 3);
 }

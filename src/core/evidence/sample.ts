@@ -4,6 +4,10 @@
  */
 import type { TaskSpec } from '../model.js';
 
+/** Executions a history check reads when `--check-history` is given without a number, and the most it may. */
+export const DEFAULT_HISTORY_EXECUTIONS = 3;
+export const MAX_HISTORY_EXECUTIONS = 10;
+
 /** URLs per task when `--sample` is not given: enough to see records, cheap enough to run on every pull request. */
 export const DEFAULT_SAMPLE = 3;
 

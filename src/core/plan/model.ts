@@ -5,6 +5,7 @@
  * plan is read back as this type without any mapping).
  */
 import type { SourceLocation } from '../diagnostics.js';
+import type { DeleteImpact, HistoryCheck } from '../evidence/model.js';
 import type { JsonValue } from '../json.js';
 import type { TaskSpec } from '../model.js';
 
@@ -78,6 +79,10 @@ export interface PlannedChange {
   warnings: string[];
   /** Manifest location of the desired task (for deletes of removed manifests: the lock's file, no line). */
   source?: Partial<SourceLocation> & { file: string };
+  /** Delete and replace: what the task's deletion throws away, read from the service after planning. */
+  impact?: DeleteImpact;
+  /** An update changing `output_schema` (plan --check-history): its recent records against the new schema. */
+  history?: HistoryCheck;
 }
 
 /** What a saved plan checks before applying: the task must still be exactly as planned. */

@@ -106,6 +106,8 @@ export interface TaskServiceClient {
   deleteTask(id: string): Promise<'deleted' | 'already-gone'>;
   runTask(id: string, secretPayload?: JsonObject): Promise<Execution>;
   listTaskExecutions(taskId: string, options?: { status?: string; limit?: number }): Promise<Execution[]>;
+  /** One request: the newest `limit` (at most 100) executions of a task, and their total when the service says it. */
+  readTaskExecutionsPage(taskId: string, limit: number): Promise<{ executions: Execution[]; total?: number }>;
   listTaskDatasets(taskId: string): Promise<Dataset[]>;
 
   // executions

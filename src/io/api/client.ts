@@ -195,6 +195,20 @@ class HttpTaskServiceClient implements TaskServiceClient {
     return this.executionList(`/tasks/${enc(taskId)}/executions`, { status: options.status }, options.limit);
   }
 
+  async readTaskExecutionsPage(
+    taskId: string,
+    limit: number,
+  ): Promise<{ executions: Execution[]; total?: number }> {
+    const size = Math.max(1, Math.min(limit, DEFAULT_PAGE_SIZE));
+    const page = await this.listPage(
+      `/tasks/${enc(taskId)}/executions`,
+      { limit: size, offset: 0 },
+      EXECUTION_FIELDS,
+    );
+    const executions = page.items.slice(0, size) as unknown as Execution[]; // checked against EXECUTION_FIELDS
+    return page.total === undefined ? { executions } : { executions, total: page.total };
+  }
+
   listTaskDatasets(taskId: string): Promise<Dataset[]> {
     return this.plainList<Dataset>(`/tasks/${enc(taskId)}/datasets`, DATASET_FIELDS);
   }
