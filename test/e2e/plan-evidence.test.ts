@@ -79,6 +79,9 @@ async function plan(
   return { stdout: out, stderr: err, code };
 }
 
+/** Markdown with its backslash escapes undone, to read it as a reviewer sees it. */
+const shown = (markdown: string): string => markdown.replace(/\\([!-/:-@[-`{-~])/g, '$1');
+
 const routeCount = (route: string): number => emulator.stats().byRoute[route] ?? 0;
 const LIST = 'GET /api/v1/tasks/:id/executions';
 const EXPORT = 'GET /api/v1/executions/:id/results/export';
@@ -147,6 +150,7 @@ describe('history check', () => {
   it('markdown checks history by default; text and json do not unless asked', async () => {
     emulator.resetStats();
     const markdown = await plan({ format: 'markdown' });
+    markdown.stdout = shown(markdown.stdout);
     expect(markdown.stdout).toContain(
       '**Recent records:** ⚠️ **12 of 12 records from the last 3 executions would fail',
     );
@@ -202,7 +206,7 @@ describe('delete impact', () => {
       /- delete doomed[^\n]*\n(.*\n)*? {4}executions {6}2\n {4}last run {8}\S+ \(completed\)\n {4}schedule {8}active: deleting the task stops its scheduled runs/,
     );
     expect(text).toMatch(/-\/\+ replace replaced[^\n]*\n(.*\n)*? {4}executions {6}0\n {4}last run {8}never/);
-    const markdown = (await plan({ format: 'markdown', checkHistory: 0 })).stdout;
+    const markdown = shown((await plan({ format: 'markdown', checkHistory: 0 })).stdout);
     expect(markdown).toMatch(
       /- \*\*delete\*\* <code>doomed<\/code>[^\n]* · 2 executions, last run \S+, schedule active/,
     );
