@@ -190,7 +190,10 @@ describe('tasks: switched-off features', () => {
   afterEach(async () => emulator?.close());
 
   it('answers 404 NOT_FOUND for the routes of datasets and media, and for a task with an execution plan', async () => {
-    emulator = await startEmulator({ disabledFeatures: ['datasets', 'media', 'execution-plans'], scheduler: false });
+    emulator = await startEmulator({
+      disabledFeatures: ['datasets', 'media', 'execution-plans'],
+      scheduler: false,
+    });
     const created = (await call(emulator, 'POST', '/tasks', classicTask())).body.data;
     for (const path of [`/tasks/${created.id}/datasets`, '/executions/e1/datasets', '/executions/e1/media']) {
       const answer = await call(emulator, 'GET', path);
