@@ -16,6 +16,7 @@ import { TASK_SPEC_FIELDS, type DesiredTask, type LiveTask, type TaskSpec } from
 import { appliedDigest, normalizeSpec } from '../core/plan/normalize.js';
 import { planChanges } from '../core/plan/planner.js';
 import { NotFoundError } from '../io/api/errors.js';
+import { sensitiveValuesOf } from '../core/sensitive.js';
 import { loadManifests } from '../io/manifests.js';
 import { lockAndRecover, toSessionDeps, type ApplyDeps } from './apply.js';
 import { ApplySession } from './apply-session.js';
@@ -58,6 +59,7 @@ async function desiredTasks(deps: ApplyDeps, paths: readonly string[]): Promise<
     workspaceRoot: deps.workspace.root,
     ...loadingOptionsOf(deps, deps.workspace),
   });
+  for (const task of manifests.tasks) deps.sensitive?.add(sensitiveValuesOf(task));
   if (hasErrors(manifests.diagnostics)) {
     throw new InvalidInputError(
       'The manifests have errors; nothing was imported.',

@@ -15,6 +15,8 @@ import type { DesiredTask, LiveTask } from '../core/model.js';
 import { hasChanges, type Plan } from '../core/plan/model.js';
 import { assertReplaceKeys, planChanges, tasksNeedingFullRead } from '../core/plan/planner.js';
 import { parseTargetSelector } from '../core/plan/selector.js';
+import type { SensitiveValues } from '../core/scrub.js';
+import { sensitiveValuesOf } from '../core/sensitive.js';
 import { NotFoundError } from '../io/api/errors.js';
 import type { TaskServiceClient } from '../core/service/types.js';
 import { readPendingJournal } from '../io/journal.js';
@@ -40,6 +42,8 @@ export interface PlanDeps extends ManifestLoading {
   workspace: Workspace;
   cwd: string;
   env: NodeJS.ProcessEnv;
+  /** Learns the sensitive values of the manifests read, so that every output is scrubbed of them. */
+  sensitive?: SensitiveValues;
 }
 
 export interface PlanRequest {
@@ -97,6 +101,7 @@ export async function preparePlan(deps: PlanDeps, request: PlanRequest): Promise
     workspaceRoot: workspace.root,
     ...loadingOptionsOf(deps, workspace),
   });
+  for (const task of manifests.tasks) deps.sensitive?.add(sensitiveValuesOf(task));
   if (hasErrors(manifests.diagnostics))
     throw new InvalidManifestsError(manifests.diagnostics, manifests.sources);
   assertReplaceKeys(manifests.tasks, request.replace ?? []);

@@ -35,6 +35,7 @@ export async function connectApi(
       quiet: true,
       scheduler: false,
     });
+    io.sensitive?.addToken(emulator.token);
     const client = createClient({ origin: emulator.url, token: emulator.token, trace, signal });
     return { client, origin: LOCAL_ORIGIN, close: () => emulator.close() };
   }

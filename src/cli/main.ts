@@ -4,13 +4,15 @@
  */
 import yargs, { type Argv } from 'yargs';
 import { ExitCode, ExitWith, InvalidInputError, TitanError } from '../core/errors.js';
+import { SensitiveValues } from '../core/scrub.js';
 import { commands } from './commands/index.js';
 import type { GlobalOptions } from './commands/types.js';
-import type { ProcessIO } from './io.js';
+import { guardedStream, type ProcessIO } from './io.js';
 
 declare const TITAN_VERSION: string;
 
-export async function main(argv: string[], io: ProcessIO): Promise<number> {
+export async function main(argv: string[], processIO: ProcessIO): Promise<number> {
+  const io = guardedIO(processIO);
   const parser: Argv<GlobalOptions> = yargs(argv)
     .scriptName('titan')
     .usage(
@@ -72,6 +74,18 @@ export async function main(argv: string[], io: ProcessIO): Promise<number> {
   }
   if (out) io.stdout.write(out.endsWith('\n') ? out : `${out}\n`);
   return ExitCode.ok;
+}
+
+/** The IO commands get: output scrubbed of the sensitive values (the token from the start) and EPIPE-proof. */
+function guardedIO(io: ProcessIO): ProcessIO {
+  const sensitive = io.sensitive ?? new SensitiveValues();
+  sensitive.addToken(io.env.TITAN_TOKEN);
+  return {
+    ...io,
+    sensitive,
+    stdout: guardedStream(io.stdout, sensitive.scrub),
+    stderr: guardedStream(io.stderr, sensitive.scrub),
+  };
 }
 
 class UsageError extends InvalidInputError {

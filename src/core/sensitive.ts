@@ -1,6 +1,6 @@
 /** Sensitive values (from `${env:…}`): masked in every output, excluded from digests, never persisted. */
 import { isJsonObject, parsePointer, setOwn, type JsonValue } from './json.js';
-import type { TaskSpec } from './model.js';
+import type { DesiredTask, TaskSpec } from './model.js';
 
 /** What every output shows in place of a sensitive value. */
 export const SENSITIVE = '(sensitive)';
@@ -36,4 +36,17 @@ function setAtPointer(root: JsonValue, pointer: string, value: JsonValue): void 
       return;
     }
   }
+}
+
+/** The values of a task's sensitive paths (the strings `${env:…}` produced): what the scrubber must know. */
+export function sensitiveValuesOf(task: Pick<DesiredTask, 'spec' | 'sensitivePaths'>): string[] {
+  const values: string[] = [];
+  for (const pointer of task.sensitivePaths) {
+    let node: JsonValue | undefined = task.spec as unknown as JsonValue;
+    for (const token of parsePointer(pointer)) {
+      node = Array.isArray(node) ? node[Number(token)] : isJsonObject(node) ? node[token] : undefined;
+    }
+    if (typeof node === 'string') values.push(node);
+  }
+  return values;
 }

@@ -138,3 +138,19 @@ describe('the --debug trace', () => {
     ]);
   });
 });
+
+describe('a short token', () => {
+  it('is scrubbed where it stands alone, not letter by letter from the --debug trace', async () => {
+    const short = await contractEmulator({ tokens: [{ token: 'a', scopes: [...ALL_SCOPES] }] });
+    try {
+      const lines: string[] = [];
+      const traced = createClient({ origin: short.url, token: 'a', trace: (line) => lines.push(line) });
+      const task = await traced.createTask(classicSpec('short-token'));
+      await traced.getTask(task.id);
+      expect(lines[0]).toMatch(/^POST \/api\/v1\/tasks 201 \d+ms attempt 1$/);
+      expect(lines[1]).toMatch(new RegExp(`^GET /api/v1/tasks/${task.id} 200 \\d+ms attempt 1$`));
+    } finally {
+      await short.close();
+    }
+  });
+});

@@ -88,6 +88,7 @@ export const planDepsOf = (connection: ApiConnection, io: ProcessIO, workspace: 
   env: io.env,
   ...(io.manifestWorker ? { manifestWorker: io.manifestWorker } : {}),
   ...(io.checkCache ? { checkCache: io.checkCache } : {}),
+  ...(io.sensitive ? { sensitive: io.sensitive } : {}),
 });
 
 /** `--lock-timeout`: how long to wait for another titan holding the workspace lock. */

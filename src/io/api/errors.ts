@@ -4,6 +4,7 @@
  * the request line and the server's own (redacted) words.
  */
 import { OperationalError } from '../../core/errors.js';
+import { compileScrubber, TOKEN_LABEL } from '../../core/scrub.js';
 
 export interface ApiErrorInit {
   method: string;
@@ -74,9 +75,12 @@ export class TimeoutError extends ApiError {}
  */
 export class AmbiguousWriteError extends ApiError {}
 
-/** Replaces every occurrence of the secret in text that came from outside (server messages, error bodies). */
+/**
+ * Replaces the secret in text that came from outside (server messages, error bodies, trace lines) with the one
+ * scrubber's rules: a short token is replaced where it stands as a token, not letter by letter.
+ */
 export function redactSecret(text: string, secret: string): string {
-  return secret.length > 0 ? text.split(secret).join('(redacted)') : text;
+  return secret.length > 0 ? compileScrubber(new Map([[secret, TOKEN_LABEL]]))(text) : text;
 }
 
 /**
