@@ -3,20 +3,31 @@
 //
 //   node scripts/bench.mjs [--quick | --smoke] [--only startup,validate,plan,apply,rate] [--repeats N] [--out FILE]
 //                          [--cache DIR] [--dist DIR] [--sizes 1000,10000] [--pages 100,1000] [--latencies 0,50]
-//                          [--items full,summary] [--parallelism 1,8,16]
+//                          [--items full,summary] [--parallelism 1,8,16] [--baseline DIR]
 //
 // --quick runs a reduced matrix (small sizes, one repeat) in well under a minute. --smoke checks the harness itself
 // on a few tasks in seconds (test/bench-smoke.test.ts). Seeded plan workspaces are cached in bench-results/.cache
 // (or --cache DIR) and checked by an empty plan before reuse. --dist DIR benchmarks another build of titan (default:
-// dist/, copied first so a rebuild during the run cannot mix two builds).
+// dist/, copied first so a rebuild during the run cannot mix two builds). --baseline DIR (a built dist/ of another
+// commit, e.g. the previous main) runs the baseline suite: cold validate and plan CPU side by side with it. The warm,
+// bare and scale suites compare warm with cold runs, titan's apply with a bare client's, and 3x the tasks.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ROOT, createScratch, removeScratch, rssMethod, snapshotBuild } from './bench/processes.mjs';
 import { evaluateTargets, renderReport, writeResults } from './bench/report.mjs';
-import { applySuite, planSuite, rateSuite, startupSuite, validateSuite } from './bench/suites.mjs';
+import { bareSuite, baselineSuite, scaleSuite, warmSuite } from './bench/compare.mjs';
+import {
+  applyOnce,
+  applySuite,
+  managedEmulator,
+  planSuite,
+  rateSuite,
+  startupSuite,
+  validateSuite,
+} from './bench/suites.mjs';
 
-const SUITES = ['startup', 'validate', 'plan', 'apply', 'rate'];
+const SUITES = ['startup', 'validate', 'plan', 'apply', 'rate', 'warm', 'baseline', 'bare', 'scale'];
 
 const { values } = parseArgs({
   options: {
@@ -24,6 +35,7 @@ const { values } = parseArgs({
     smoke: { type: 'boolean', default: false },
     cache: { type: 'string' },
     dist: { type: 'string' },
+    baseline: { type: 'string' },
     sizes: { type: 'string' },
     pages: { type: 'string' },
     latencies: { type: 'string' },
@@ -59,6 +71,9 @@ const CONFIGS = {
       cache,
     },
     apply: { creates: 10, latency: 0, parallelisms: [4], repeats },
+    warm: { tasks: 20, repeats },
+    baseline: { tasks: 20, repeats },
+    bare: { creates: 10, latency: 0, parallelism: 4, repeats },
   },
   quick: {
     startup: { runs: 10 },
@@ -67,6 +82,10 @@ const CONFIGS = {
     apply: { creates: 100, latency: 20, parallelisms: [8], repeats },
     // A faster limit than the real 120/min keeps the run short; the floor and shares scale with it.
     rate: { creates: 50, rpm: 240 },
+    warm: { tasks: 1000, repeats },
+    baseline: { tasks: 1000, repeats },
+    bare: { creates: 100, latency: 20, parallelism: 8, repeats },
+    scale: { small: 300, large: 900, parallelism: 8 },
   },
   full: {
     startup: { runs: 15 },
@@ -81,6 +100,10 @@ const CONFIGS = {
     },
     apply: { creates: 500, latency: 20, parallelisms: [1, 8, 16], repeats },
     rate: { creates: 60, rpm: 120 },
+    warm: { tasks: 10_000, repeats },
+    baseline: { tasks: 10_000, repeats },
+    bare: { creates: 500, latency: 20, parallelism: 8, repeats },
+    scale: { small: 10_000, large: 30_000, parallelism: 8 },
   },
 };
 const config = CONFIGS[mode];
@@ -92,6 +115,11 @@ if (values.latencies) config.plan.latencies = list(values.latencies);
 if (values.items) config.plan.items = list(values.items, String);
 if (values.parallelism) config.apply.parallelisms = list(values.parallelism);
 const runs = (suite) => only.includes(suite) && config[suite] !== undefined;
+// The baseline suite needs another build: `--baseline DIR` (its dist/, e.g. of the previous main).
+const baseline = values.baseline ? path.resolve(values.baseline) : undefined;
+if (baseline !== undefined && !existsSync(path.join(baseline, 'titan.js')))
+  throw new Error(`--baseline: ${baseline}/titan.js is missing (name a built dist/ folder)`);
+const seeded = (tasks) => (dir) => managedEmulator(dir, tasks, cache);
 
 await createScratch();
 process.once('SIGINT', () => removeScratch().finally(() => process.exit(130)));
@@ -112,6 +140,13 @@ try {
   }
   if (runs('apply')) results.apply = await applySuite(config.apply);
   if (runs('rate')) results.rate = await rateSuite(config.rate);
+  if (runs('warm')) results.warm = await warmSuite({ ...config.warm, seeded: seeded(config.warm.tasks) });
+  if (runs('baseline') && baseline !== undefined) {
+    const { tasks } = config.baseline;
+    results.baseline = await baselineSuite({ ...config.baseline, baseline, seeded: seeded(tasks) });
+  }
+  if (runs('bare')) results.bare = await bareSuite({ ...config.bare, applyOnce });
+  if (runs('scale')) results.scale = await scaleSuite(config.scale);
 } finally {
   await removeScratch();
 }

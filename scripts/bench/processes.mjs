@@ -55,8 +55,12 @@ export async function runNode(args, { cwd = ROOT, env = cleanEnv(), rss = false,
   const started = performance.now();
   const child = spawn(command, argv, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdoutBytes = 0;
+  let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (chunk) => (stdoutBytes += chunk.length));
+  child.stdout.on('data', (chunk) => {
+    stdoutBytes += chunk.length;
+    if (stdout.length < 200_000) stdout += chunk;
+  });
   child.stderr.on('data', (chunk) => {
     if (stderr.length < 200_000) stderr += chunk;
   });
@@ -77,7 +81,7 @@ export async function runNode(args, { cwd = ROOT, env = cleanEnv(), rss = false,
     if (Number.isFinite(user) && Number.isFinite(system)) cpuMs = (user + system) * 1000;
     await rm(rssFile, { force: true });
   }
-  return { code, startedAt: started, wallMs, cpuMs, rssKb, stdoutBytes, stderr };
+  return { code, startedAt: started, wallMs, cpuMs, rssKb, stdoutBytes, stdout, stderr };
 }
 
 /**
@@ -93,6 +97,20 @@ export const cleanEnv = (extra = {}) => ({
 
 /** `runNode` for the built CLI. */
 export const runTitan = (args, options) => runNode([TITAN, ...args], options);
+
+const coldFlagsByBuild = new Map();
+
+/**
+ * The flags of a cold run: `--no-cache` for a build with the check cache (else its repeats would be warm), none
+ * for an older build, which would refuse the flag.
+ */
+export async function coldFlags(titan = TITAN) {
+  if (!coldFlagsByBuild.has(titan)) {
+    const help = await runNode([titan, '--help']);
+    coldFlagsByBuild.set(titan, help.stdout.includes('--no-cache') ? ['--no-cache'] : []);
+  }
+  return coldFlagsByBuild.get(titan);
+}
 
 /**
  * Starts `titan emulator` as a separate process and resolves a handle:

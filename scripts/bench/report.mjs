@@ -134,6 +134,8 @@ export function evaluateTargets(results) {
     );
   }
 
+  evaluateComparisons(results, add);
+
   const all = [...(results.validate ?? []), ...plans, ...(results.apply ?? []), ...(results.rate ?? [])];
   const wrong = all.filter((row) => !row.ok);
   add(
@@ -144,6 +146,57 @@ export function evaluateTargets(results) {
     wrong.length > 0 ? abbreviate(wrong.map((row) => `${row.name}: exit ${row.exits.join(',')}`)) : undefined,
   );
   return targets;
+}
+
+/** The side-by-side targets (scripts/bench/compare.mjs): each a ratio, judged at the size it names. */
+function evaluateComparisons(results, add) {
+  for (const row of results.warm ?? []) {
+    add(
+      `warm ${row.command} ${row.tasks} (1 file changed) / cold: wall`,
+      `${row.ratio} (${row.warm.wallMs} / ${row.cold.wallMs} ms)`,
+      '≤ 0.10',
+      row.tasks === 10_000 ? row.ratio <= 0.1 && row.warm.ok && row.cold.ok : undefined,
+    );
+  }
+  for (const row of results.baseline ?? []) {
+    add(
+      `cold ${row.command} ${row.tasks}: cpu / baseline's`,
+      `${row.cpuRatio} (${row.current.cpuMs} / ${row.base.cpuMs} ms)`,
+      '≤ 0.70',
+      row.tasks === 10_000 ? row.cpuRatio <= 0.7 && row.current.ok : undefined,
+    );
+  }
+  for (const row of results.bare ?? []) {
+    const atSize = row.creates === 500 && row.parallelism === 8 && row.latency === 20;
+    add(
+      `apply ${row.creates} creates p${row.parallelism} latency ${row.latency}: wall / bare client's`,
+      `${row.ratio} (${row.titanMs} / ${row.bareMs} ms)`,
+      '≤ 1.3',
+      atSize ? row.ratio <= 1.3 && row.ok : undefined,
+    );
+    add(
+      `apply ${row.creates} creates: time to first write`,
+      `${row.firstWriteMs} ms`,
+      '≤ 600 ms',
+      atSize ? row.firstWriteMs <= 600 : undefined,
+    );
+  }
+  for (const row of results.scale ?? []) {
+    const atSize = row.small === 10_000 && row.large === 30_000;
+    add(
+      `${row.command} ${row.large} / ${row.small}: time`,
+      `${row.timeRatio}${row.cpuRatio === undefined ? '' : ` (cpu ${row.cpuRatio})`}`,
+      '≤ 3.5',
+      atSize ? row.timeRatio <= 3.5 && row.ok : undefined,
+    );
+    if (row.command === 'apply')
+      add(
+        `apply ${row.large} / ${row.small}: peak RSS`,
+        row.rssRatio,
+        '≤ 2',
+        atSize ? row.rssRatio <= 2 : undefined,
+      );
+  }
 }
 
 const abbreviate = (names, most = 4) =>

@@ -6,7 +6,7 @@
 import { cp, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { generateWorkspace } from './generate.mjs';
-import { ROOT, TITAN, runNode, runTitan, startEmulator, tempDir } from './processes.mjs';
+import { ROOT, TITAN, coldFlags, runNode, runTitan, startEmulator, tempDir } from './processes.mjs';
 import { median, mode, round } from './stats.mjs';
 
 /** Bump when the generator's output changes, so cached seeds are not reused. */
@@ -52,7 +52,7 @@ export async function validateSuite({ sizes, repeats }) {
     const { bytes } = await generateWorkspace(dir, { tasks, files: FILES, seed: SEED });
     const results = [];
     for (let run = 0; run < repeats; run++)
-      results.push(await runTitan(['validate'], { cwd: dir, rss: true }));
+      results.push(await runTitan(['validate', ...(await coldFlags())], { cwd: dir, rss: true }));
     const row = summarise(results, {
       suite: 'validate',
       name: `validate ${tasks}`,
@@ -104,7 +104,11 @@ export async function planSuite({ sizes, pages, latencies, items, repeats, chang
               // Every repeat where the targets look; one run elsewhere keeps a full run within minutes.
               const runs = latency === 0 && page === Math.max(...pages) ? repeats : 1;
               for (let run = 0; run < runs; run++) {
-                results.push(await measured(emulator, ['plan', '--detailed-exitcode'], { cwd: dir }));
+                results.push(
+                  await measured(emulator, ['plan', '--detailed-exitcode', ...(await coldFlags())], {
+                    cwd: dir,
+                  }),
+                );
               }
               const row = summarise(results, {
                 suite: 'plan',
@@ -199,7 +203,7 @@ export async function rateSuite({ creates, rpm, latency = 0 }) {
   return [row];
 }
 
-async function applyOnce(dir, creates, emulatorOptions, flags) {
+export async function applyOnce(dir, creates, emulatorOptions, flags, inspect) {
   await rm(path.join(dir, 'titan.lock'), { force: true });
   await rm(path.join(dir, '.titan'), { recursive: true, force: true });
   const emulator = await startEmulator({ maxPageSize: 100, ...emulatorOptions });
@@ -207,6 +211,7 @@ async function applyOnce(dir, creates, emulatorOptions, flags) {
     const result = await measured(emulator, ['apply', '--auto-approve', ...flags], { cwd: dir });
     result.liveTasks = await countLiveTasks(emulator);
     if (result.liveTasks !== creates) log(`  apply left ${result.liveTasks} live tasks, expected ${creates}`);
+    await inspect?.(emulator);
     return result;
   } finally {
     await emulator.stop();
@@ -276,6 +281,19 @@ function summarise(results, fields) {
     log(`  ${fields.name}: exit ${failed.code}, expected ${fields.expectedExit}: ${row.error}`);
   }
   return row;
+}
+
+/**
+ * An emulator serving the seeded managed tasks of a workspace generated with `tasks` tasks (and the same seed),
+ * with `dir`'s titan.lock pointed at it. Its data is a copy: stopping it removes nothing from the seed cache.
+ */
+export async function managedEmulator(dir, tasks, cache) {
+  const seed = await seededWorkspace(tasks, cache);
+  const data = await tempDir('emulator');
+  await cp(seed.dataDir, data, { recursive: true });
+  const emulator = await startEmulator({ dataDir: data, maxPageSize: 1000 });
+  await writeLock(dir, seed.lock, emulator.url);
+  return emulator;
 }
 
 /** Writes `lock` into `dir` as titan.lock with its origin pointed at `url` (each emulator gets a new port). */
