@@ -66,7 +66,8 @@ describe('workspace lock', () => {
 
   it('refuses a second apply while one runs (exit 4, holder and force-unlock command)', async () => {
     const ws = createWorkspace();
-    ws.writeManifests(tasks('c', 12));
+    // Long enough (60 writes at 40 ms, one at a time) that a second titan starting on a loaded machine finds it running.
+    ws.writeManifests(tasks('c', 60));
     const first = spawnTitan(ws, emulator(), ['apply', '--auto-approve', '--parallelism', '1']);
     await waitFor(() => first.output().stdout.includes('created'), 'the first apply to start writing');
     const second = await titan(ws, emulator(), ['apply', '--auto-approve']);
@@ -78,7 +79,7 @@ describe('workspace lock', () => {
     const done = await first.done;
     expect(done.code, describeRun(done)).toBe(0);
     expect(existsSync(path.join(ws.dir, '.titan', 'apply.lock'))).toBe(false);
-    await expectConverged(ws, emulator(), 12, 'c');
+    await expectConverged(ws, emulator(), 60, 'c');
   });
 
   it('waits with --lock-timeout, takes over from a dead holder on this host, and force-unlock frees a remote one', async () => {
