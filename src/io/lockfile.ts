@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import type { ErrorObject } from 'ajv/dist/2020.js';
 import { InvalidInputError, OperationalError, RefusedError } from '../core/errors.js';
+import { hasConflictMarkers, hasTitanConflictMarkers } from '../core/lock/merge.js';
 import { LOCK_FORMAT_VERSION, type Lockfile } from '../core/lock/model.js';
 import { renderLockfile } from '../core/lock/ops.js';
 import { writeFileAtomic } from './files.js';
@@ -28,6 +29,7 @@ export async function readLockfile(lockfilePath: string): Promise<Lockfile | nul
 
 /** Parses and schema-checks lockfile text; `name` is used in messages. */
 export function parseLockfile(text: string, name: string): Lockfile {
+  if (hasConflictMarkers(text)) throw conflictMarkersError(text, name);
   let data: unknown;
   try {
     data = JSON.parse(text);
@@ -47,6 +49,22 @@ export function parseLockfile(text: string, name: string): Lockfile {
     throw new InvalidInputError(`${name} is not a valid titan lockfile: ${problems}.`, RECOVERY_HINT);
   }
   return data as Lockfile;
+}
+
+/** A lockfile git left conflicted: say how to merge it, not that it is not JSON. */
+function conflictMarkersError(text: string, name: string): InvalidInputError {
+  if (hasTitanConflictMarkers(text)) {
+    return new InvalidInputError(
+      `${name} holds a conflict titan state merge could not resolve (the entries between <<<<<<< and >>>>>>>).`,
+      'Keep one side of each marked block, then git add the file; titan plan then shows what remains to do.',
+    );
+  }
+  return new InvalidInputError(
+    `${name} holds git conflict markers (<<<<<<<): git merged it as text, without titan's merge driver.`,
+    `Merge it entry by entry while git shows it conflicted: titan state merge ${name}\n` +
+      "So that git does this itself next time: git config merge.titan.driver 'titan state merge %O %A %B %P'\n" +
+      'and a .gitattributes line at the repository root: titan.lock merge=titan',
+  );
 }
 
 /** One line for a schema error in a file titan writes (the lockfile, a saved plan). */

@@ -1,10 +1,11 @@
-/** `titan state list|show|rm|mv`: yargs wiring; the work is in app/state.ts. */
+/** `titan state list|show|rm|mv|merge`: yargs wiring; the work is in app/state.ts. */
 import type { Argv, CommandModule, Options } from 'yargs';
 import type { StateDeps } from '../../app/state.js';
 import { resolveWorkspace } from '../../io/workspace.js';
 import type { ProcessIO } from '../io.js';
 import type { GlobalOptions, TitanCommand } from './types.js';
 import { lockEnvironmentOf, lockTimeoutOption } from './options.js';
+import { stateMergeCommand } from './state-merge.js';
 
 interface StateArgs extends GlobalOptions {
   workspace?: string;
@@ -88,14 +89,15 @@ export function stateCommand(io: ProcessIO): TitanCommand {
   };
   return {
     command: 'state <command>',
-    describe: 'Inspect and repair titan.lock (list, show, rm, mv); never touches the service',
+    describe: 'Inspect, repair and merge titan.lock (list, show, rm, mv, merge); never touches the service',
     builder: (yargs: Argv<GlobalOptions>) =>
       yargs
         .command(list)
         .command(show)
         .command(rm)
         .command(mv)
-        .demandCommand(1, 'Name a state command: list, show, rm or mv.'),
+        .command(stateMergeCommand(io))
+        .demandCommand(1, 'Name a state command: list, show, rm, mv or merge.'),
     handler: () => undefined,
   };
 }
