@@ -5,7 +5,8 @@
  * Invariant: every remote write is preceded by a durable intent; every known outcome is a durable record whose
  * lock changes are whole entries, so replaying the journal onto any version of the lock is safe.
  */
-import { OperationalError, RefusedError } from '../core/errors.js';
+import path from 'node:path';
+import { InvalidInputError, OperationalError, RefusedError } from '../core/errors.js';
 import { formatDuration } from '../core/duration.js';
 import {
   applyLockOps,
@@ -17,6 +18,7 @@ import {
   type JournalRecord,
   type LockOps,
 } from '../core/lock/journal.js';
+import { lockfileProblems } from '../core/lock/invariants.js';
 import type { Lockfile } from '../core/lock/model.js';
 import { commitLock, emptyLock } from '../core/lock/ops.js';
 import { settlePendingIntents, tasksNeedingFullRead } from '../core/lock/settle.js';
@@ -25,7 +27,9 @@ import { NotFoundError } from '../io/api/errors.js';
 import type { TaskServiceClient } from '../core/service/types.js';
 import {
   createJournal,
+  describeCorruption,
   journalPath,
+  quarantineJournal,
   readJournal,
   removeJournal,
   type JournalOptions,
@@ -87,9 +91,14 @@ export async function recoverWorkspace(
   const file = journalPath(deps.workspace.stateDir);
   const journal = await readJournal(file);
   if (journal === null) return { lock: disk, notes: [] };
+  if (journal.corrupt.length > 0) await refuseDamagedJournal(deps, file, describeCorruption(journal.corrupt));
   if (journal.skipped > 0)
     deps.warn(`Ignored ${journal.skipped} unreadable line(s) of ${file} (a write cut short).`);
   const replay = replayJournal(disk ?? emptyLock(deps.origin, deps.newId()), journal.records);
+  // Records that are each valid can still add up to a lockfile titan would refuse (one id under two keys).
+  const inconsistent = lockfileProblems(replay.lock);
+  if (inconsistent.length > 0)
+    await refuseDamagedJournal(deps, file, `replayed, it gives ${inconsistent.slice(0, 3).join('; ')}`);
   const begin = replay.begin;
   if (begin !== undefined && !sameOrigin(begin.origin, deps.origin) && !deps.allowForeignOrigin) {
     throw new RefusedError(
@@ -127,6 +136,26 @@ export async function recoverWorkspace(
   }
   await removeJournal(file);
   return { lock: result, notes };
+}
+
+/**
+ * A damaged journal is never used: it is moved aside (kept for a person to read) and the run stops (exit 3)
+ * before titan.lock is written, saying what to do. The next run goes on without it: a create the interrupted run
+ * made is adopted when it equals its manifest, and `plan` shows a same-name task it cannot adopt.
+ */
+async function refuseDamagedJournal(
+  deps: Pick<SessionDeps, 'now'>,
+  file: string,
+  problem: string,
+): Promise<never> {
+  const aside = await quarantineJournal(file, deps.now());
+  throw new InvalidInputError(
+    `The apply journal ${file} is damaged (${problem}); nothing of it was used, and titan.lock was not changed. ` +
+      `It was moved to ${aside}.`,
+    'Run titan plan and review it: tasks an interrupted apply created are adopted when they equal their ' +
+      'manifests, and a same-name task that differs is shown with titan import KEY ID to take it over. ' +
+      `Compare with what ${path.basename(aside)} records, then delete it.`,
+  );
 }
 
 /**

@@ -5,10 +5,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Writable } from 'node:stream';
 import { InvalidInputError, RefusedError } from '../core/errors.js';
+import { KEY_PATTERN } from '../core/lock/invariants.js';
 import type { Lockfile } from '../core/lock/model.js';
 import { commitLock, moveEntry, removeEntry } from '../core/lock/ops.js';
 import { readPendingJournal } from '../io/journal.js';
-import { readLockfile, writeLockfile } from '../io/lockfile.js';
+import { readLockfileForRepair, writeLockfile } from '../io/lockfile.js';
 import { acquireWorkspaceLock, type LockEnvironment } from '../io/workspace-lock.js';
 import type { Workspace } from '../io/workspace.js';
 import { renderKeyValues, renderTable } from '../render/table.js';
@@ -24,21 +25,32 @@ export interface StateDeps {
   lockTimeoutMs: number;
 }
 
-const KEY_PATTERN = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
-
+/**
+ * The lockfile, read for repair: `state` works on one that breaks the invariants (two keys on one task id after a
+ * merge), so `state rm` can mend it; the problems are printed as warnings.
+ */
 async function readRequired(deps: StateDeps): Promise<Lockfile> {
-  const lock = await readLockfile(deps.workspace.lockfilePath);
-  if (lock === null) {
+  const read = await readLockfileForRepair(deps.workspace.lockfilePath);
+  if (read === null) {
     throw new InvalidInputError(
       `There is no lockfile at ${deps.workspace.lockfilePath}.`,
       'Run titan apply first, or name the workspace with --workspace DIR.',
     );
   }
-  return lock;
+  for (const problem of read.problems) deps.stderr.write(`Warning: titan.lock: ${problem}.\n`);
+  if (read.problems.length > 0) {
+    deps.stderr.write(
+      'Warning: plan and apply refuse this titan.lock until it is repaired: keep the key whose manifest declares ' +
+        'each task and forget the other with titan state rm KEY.\n',
+    );
+  }
+  return read.lock;
 }
 
 async function warnAboutJournal(deps: StateDeps): Promise<void> {
-  if ((await readPendingJournal(deps.workspace.stateDir)) !== null) {
+  const pending = await readPendingJournal(deps.workspace.stateDir);
+  if (pending?.corrupt === true) deps.stderr.write(`Warning: ${pending.warning}\n`);
+  else if (pending !== null) {
     deps.stderr.write(
       'Warning: an interrupted apply left a journal in .titan/; titan.lock does not show its writes until the next titan apply.\n',
     );

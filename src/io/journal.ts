@@ -5,10 +5,16 @@
  * sending requests and taking answers meanwhile.
  */
 import { fdatasync, writeSync } from 'node:fs';
-import { open, readFile, unlink, type FileHandle } from 'node:fs/promises';
+import { open, readFile, rename, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { OperationalError } from '../core/errors.js';
-import { parseJournal, summarizePending, type JournalRecord } from '../core/lock/journal.js';
+import {
+  parseJournal,
+  summarizePending,
+  type CorruptLine,
+  type JournalRecord,
+  type ParsedJournal,
+} from '../core/lock/journal.js';
 import { writeFileAtomic } from './files.js';
 
 export const JOURNAL_FILE = 'journal.ndjson';
@@ -39,6 +45,8 @@ export interface PendingJournal {
   file: string;
   unsettled: number;
   unrecorded: number;
+  /** Records that are not valid: the next apply moves the journal aside instead of using it. */
+  corrupt: boolean;
   /** One sentence for the user. */
   warning: string;
 }
@@ -51,6 +59,18 @@ export async function readPendingJournal(stateDir: string): Promise<PendingJourn
   const file = journalPath(stateDir);
   const journal = await readJournal(file);
   if (journal === null) return null;
+  const shown = path.join(path.basename(stateDir), JOURNAL_FILE);
+  if (journal.corrupt.length > 0) {
+    return {
+      file,
+      unsettled: 0,
+      unrecorded: 0,
+      corrupt: true,
+      warning:
+        `the apply journal ${shown} is damaged (${describeCorruption(journal.corrupt)}); the next titan apply ` +
+        'moves it aside without using it. Until then this output may show its writes as changes still to make.',
+    };
+  }
   const { unsettled, unrecorded } = summarizePending(journal.records);
   if (unsettled + unrecorded === 0) return null;
   const parts = [
@@ -61,16 +81,35 @@ export async function readPendingJournal(stateDir: string): Promise<PendingJourn
     file,
     unsettled,
     unrecorded,
+    corrupt: false,
     warning:
-      `an interrupted apply left ${parts.join(' and ')} in ${path.join(path.basename(stateDir), JOURNAL_FILE)}; ` +
+      `an interrupted apply left ${parts.join(' and ')} in ${shown}; ` +
       'run titan apply to settle them. Until then this output may show them as changes still to make.',
   };
 }
 
+/** "line 3: begin record: origin is not a string", and how many more. */
+export function describeCorruption(corrupt: readonly CorruptLine[]): string {
+  const shown = corrupt.slice(0, 3).map((c) => `line ${c.line}: ${c.problem}`);
+  return `${shown.join('; ')}${corrupt.length > 3 ? `; and ${corrupt.length - 3} more line(s)` : ''}`;
+}
+
+/**
+ * Moves a damaged journal aside (`journal.ndjson.corrupt-<time>` beside it), so that no run uses it and nothing of
+ * it is lost. Returns the new path.
+ */
+export async function quarantineJournal(file: string, now: Date): Promise<string> {
+  const aside = `${file}.corrupt-${now.toISOString().replace(/[:.]/g, '-')}`;
+  try {
+    await rename(file, aside);
+  } catch (error) {
+    throw new OperationalError(`Cannot move the damaged journal ${file} aside: ${(error as Error).message}`);
+  }
+  return aside;
+}
+
 /** The journal's records, or null when there is none. */
-export async function readJournal(
-  file: string,
-): Promise<{ records: JournalRecord[]; skipped: number } | null> {
+export async function readJournal(file: string): Promise<ParsedJournal | null> {
   try {
     return parseJournal(await readFile(file, 'utf8'));
   } catch (error) {

@@ -7,6 +7,7 @@ import type { ErrorObject } from 'ajv/dist/2020.js';
 import { InvalidInputError, OperationalError, RefusedError } from '../core/errors.js';
 import { hasConflictMarkers, hasTitanConflictMarkers } from '../core/lock/merge.js';
 import { LOCK_FORMAT_VERSION, type Lockfile } from '../core/lock/model.js';
+import { lockfileProblems } from '../core/lock/invariants.js';
 import { renderLockfile } from '../core/lock/ops.js';
 import { writeFileAtomic } from './files.js';
 import { createLockfileValidator } from './validators.js';
@@ -17,18 +18,50 @@ const RECOVERY_HINT =
 
 /** The lockfile at `lockfilePath`, or null when there is none yet. Corrupt → InvalidInputError (exit 3). */
 export async function readLockfile(lockfilePath: string): Promise<Lockfile | null> {
-  let text: string;
+  const text = await readLockfileText(lockfilePath);
+  return text === null ? null : parseLockfile(text, lockfilePath);
+}
+
+async function readLockfileText(lockfilePath: string): Promise<string | null> {
   try {
-    text = await readFile(lockfilePath, 'utf8');
+    return await readFile(lockfilePath, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw new OperationalError(`Cannot read ${lockfilePath}: ${(error as Error).message}`);
   }
-  return parseLockfile(text, lockfilePath);
 }
 
-/** Parses and schema-checks lockfile text; `name` is used in messages. */
+/**
+ * Parses and schema-checks lockfile text, and checks the invariants the schema cannot express (one key per task
+ * id, timestamps); `name` is used in messages.
+ */
 export function parseLockfile(text: string, name: string): Lockfile {
+  const { lock, problems } = parseLockfileForRepair(text, name);
+  if (problems.length > 0) {
+    throw new InvalidInputError(
+      `${name} is not a consistent titan lockfile: ${problems.slice(0, 5).join('; ')}` +
+        `${problems.length > 5 ? `; and ${problems.length - 5} more` : ''}.`,
+      INVARIANT_HINT,
+    );
+  }
+  return lock;
+}
+
+const INVARIANT_HINT =
+  'A merge or a hand edit did this. Look at the entries named: keep the key whose manifest declares the task and ' +
+  'forget the other with titan state rm KEY (the task stays on the service), or restore titan.lock from git ' +
+  '(git checkout -- titan.lock).';
+
+/** Like `parseLockfile`, but invariant problems are returned beside the lock (`titan state` repairs them). */
+export async function readLockfileForRepair(
+  lockfilePath: string,
+): Promise<{ lock: Lockfile; problems: string[] } | null> {
+  const text = await readLockfileText(lockfilePath);
+  return text === null ? null : parseLockfileForRepair(text, lockfilePath);
+}
+
+/** Parses and schema-checks lockfile text; the invariants' problems are returned, not thrown. */
+export function parseLockfileForRepair(text: string, name: string): { lock: Lockfile; problems: string[] } {
   if (hasConflictMarkers(text)) throw conflictMarkersError(text, name);
   let data: unknown;
   try {
@@ -48,7 +81,8 @@ export function parseLockfile(text: string, name: string): Lockfile {
     const problems = (validate.errors ?? []).slice(0, 5).map(describeSchemaError).join('; ');
     throw new InvalidInputError(`${name} is not a valid titan lockfile: ${problems}.`, RECOVERY_HINT);
   }
-  return data as Lockfile;
+  const lock = data as Lockfile;
+  return { lock, problems: lockfileProblems(lock) };
 }
 
 /** A lockfile git left conflicted: say how to merge it, not that it is not JSON. */
@@ -74,6 +108,9 @@ export function describeSchemaError(error: ErrorObject): string {
     return `${where}: unknown property "${String(error.params.additionalProperty)}"`;
   }
   if (error.keyword === 'required') return `${where}: missing "${String(error.params.missingProperty)}"`;
+  if (error.keyword === 'propertyNames') {
+    return `${where}: ${JSON.stringify(String(error.params.propertyName).slice(0, 80))} is not a valid key`;
+  }
   return `${where} ${error.message ?? 'is invalid'}`;
 }
 

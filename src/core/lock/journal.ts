@@ -5,6 +5,7 @@
  * (a crash between compaction and truncation, a lockfile reset from git) yields the same entries.
  */
 import type { LockEntry, Lockfile } from './model.js';
+import { checkJournalRecord } from './records.js';
 
 /** What a planned write will record once it succeeded (the id and `updated_at` come from the answer). */
 export type PlannedEntry = Omit<LockEntry, 'id' | 'updated_at'>;
@@ -168,30 +169,44 @@ const MAX_WINDOW_MS = 10 * 60_000;
 export const journalHasEffects = (records: readonly JournalRecord[]): boolean =>
   records.some((r) => r.t === 'intent' || r.t === 'done' || r.t === 'lock');
 
-/**
- * Parses NDJSON journal text. A line that is not a record — a torn last line (crash mid-append) like any other —
- * is dropped and counted in `skipped`.
- */
-export function parseJournal(text: string): { records: JournalRecord[]; skipped: number } {
-  const records: JournalRecord[] = [];
-  let skipped = 0;
-  for (const line of text.split('\n')) {
-    if (line.trim() === '') continue;
-    try {
-      const value = JSON.parse(line) as JournalRecord;
-      if (isRecord(value)) records.push(value);
-      else skipped++;
-    } catch {
-      skipped++;
-    }
-  }
-  return { records, skipped };
+/** A line of a journal that is not a record titan wrote (1-based line number). */
+export interface CorruptLine {
+  line: number;
+  problem: string;
 }
 
-const RECORD_TYPES = new Set(['begin', 'intent', 'done', 'failed', 'lock']);
+export interface ParsedJournal {
+  records: JournalRecord[];
+  /** A torn last line (a crash mid-append): dropped, as the write it began never happened. */
+  skipped: number;
+  /** Any other line that is not a valid record: the journal cannot be trusted (see `checkJournalRecord`). */
+  corrupt: CorruptLine[];
+}
 
-function isRecord(value: unknown): value is JournalRecord {
-  return (
-    typeof value === 'object' && value !== null && RECORD_TYPES.has((value as { t?: unknown }).t as string)
-  );
+/**
+ * Parses NDJSON journal text, checking every record. Only the last line may be cut short (a crash mid-append);
+ * an unreadable line anywhere else, or a line that reads but is not a valid record, is corruption.
+ */
+export function parseJournal(text: string): ParsedJournal {
+  const records: JournalRecord[] = [];
+  const corrupt: CorruptLine[] = [];
+  let skipped = 0;
+  const lines = text.split('\n');
+  let last = lines.length - 1;
+  while (last >= 0 && (lines[last] as string).trim() === '') last--;
+  lines.forEach((line, index) => {
+    if (line.trim() === '') return;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      if (index === last) skipped++;
+      else corrupt.push({ line: index + 1, problem: 'not JSON (cut short or overwritten)' });
+      return;
+    }
+    const checked = checkJournalRecord(value);
+    if ('record' in checked) records.push(checked.record);
+    else corrupt.push({ line: index + 1, problem: checked.problem });
+  });
+  return { records, skipped, corrupt };
 }

@@ -98,7 +98,8 @@ describe('ApplySession', () => {
   it('stamps each intent with its time and the window in which its create may still land', async () => {
     const { deps, journalFile } = await setup();
     const session = await ApplySession.open({ ...deps, createWindowMs: 12_000 }, null, 'run-1');
-    await session.intent({ op: 'create', key: 'a', entry: { digest: 'd', file: 'f', protect: false } });
+    const digest = `sha256:${'0'.repeat(64)}`;
+    await session.intent({ op: 'create', key: 'a', entry: { digest, file: 'f', protect: false } });
     expect((await readJournal(journalFile))?.records[1]).toMatchObject({
       t: 'intent',
       at: '2025-01-01T00:00:00.000Z',

@@ -90,7 +90,31 @@ describe('replayJournal', () => {
 
   it('drops a torn last line', () => {
     const text = `${JSON.stringify({ t: 'lock', remove: ['a'] })}\n{"t":"intent","n":`;
-    expect(parseJournal(text)).toEqual({ records: [{ t: 'lock', remove: ['a'] }], skipped: 1 });
+    expect(parseJournal(text)).toEqual({ records: [{ t: 'lock', remove: ['a'] }], skipped: 1, corrupt: [] });
+  });
+
+  it('reports every other line that is not a valid record, without using it', () => {
+    const begin = { t: 'begin', run: 'r', at: 'x', origin: 12, lineage: null, serial: 0 };
+    const done = { t: 'done', n: 1, set: { a: { ...entry('t1'), updated_at: 'soon' } } };
+    const text = [
+      JSON.stringify(begin),
+      '{"t":"lock"',
+      JSON.stringify({ t: 'lock', remove: ['a'] }),
+      JSON.stringify(done),
+      JSON.stringify({ t: 'mystery' }),
+      JSON.stringify({ t: 'intent', n: 2, op: 'create', key: 'b' }),
+      '',
+    ].join('\n');
+    const parsed = parseJournal(text);
+    expect(parsed.records).toEqual([{ t: 'lock', remove: ['a'] }]);
+    expect(parsed.skipped).toBe(0);
+    expect(parsed.corrupt).toEqual([
+      { line: 1, problem: 'begin record: origin is not a string' },
+      { line: 2, problem: 'not JSON (cut short or overwritten)' },
+      { line: 4, problem: 'done record: set.a: updated_at is not an ISO-8601 timestamp' },
+      { line: 5, problem: 'unknown record type "mystery"' },
+      { line: 6, problem: 'intent record: a create needs an entry' },
+    ]);
   });
 });
 

@@ -12,7 +12,13 @@ import {
   renderLockfile,
   setEntry,
 } from '../../../src/core/lock/ops.js';
-import { assertLockOrigin, readLockfile, writeLockfile } from '../../../src/io/lockfile.js';
+import { lockfileProblems } from '../../../src/core/lock/invariants.js';
+import {
+  assertLockOrigin,
+  parseLockfileForRepair,
+  readLockfile,
+  writeLockfile,
+} from '../../../src/io/lockfile.js';
 
 const LINEAGE = '5f0c6f5e-3a4b-4c1d-9e8f-0123456789ab';
 const entry = (id: string) => ({
@@ -64,6 +70,37 @@ describe('lockfile', () => {
     const bad = { ...sample(), tasks: { alpha: { ...entry('t1'), secret: 'x' } } };
     await writeFile(file, JSON.stringify(bad));
     await expect(readLockfile(file)).rejects.toThrow(/unknown property "secret"/);
+  });
+
+  it('refuses two keys on one task id (a bad merge), naming both entries, exit 3', async () => {
+    const file = path.join(await tempDir(), 'titan.lock');
+    const merged = setEntry(setEntry(sample(), 'beta', entry('t1')), 'gamma', entry('t3'));
+    await writeFile(file, renderLockfile(merged));
+    const error = await readLockfile(file).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidInputError);
+    expect((error as InvalidInputError).exitCode).toBe(3);
+    expect((error as InvalidInputError).message).toContain('task t1 is recorded under 2 keys: alpha, beta');
+    expect((error as InvalidInputError).hint).toContain('titan state rm');
+  });
+
+  it('refuses entries whose updated_at is not a timestamp, and keys that are not manifest keys, naming them', async () => {
+    const file = path.join(await tempDir(), 'titan.lock');
+    const bad = setEntry(sample(), 'beta', { ...entry('t3'), updated_at: 'yesterday' });
+    await writeFile(file, renderLockfile(bad));
+    await expect(readLockfile(file)).rejects.toThrow(
+      /beta: updated_at "yesterday" is not an ISO-8601 timestamp/,
+    );
+    const badKey = setEntry(sample(), 'Not A Key', entry('t4'));
+    await writeFile(file, renderLockfile(badKey));
+    await expect(readLockfile(file)).rejects.toThrow(/"Not A Key" is not a valid key/);
+  });
+
+  it('reads a lockfile that breaks the invariants for repair (titan state), with the problems beside it', async () => {
+    const merged = setEntry(sample(), 'beta', entry('t1'));
+    const read = parseLockfileForRepair(renderLockfile(merged), 'titan.lock');
+    expect(read.lock.tasks.beta?.id).toBe('t1');
+    expect(read.problems).toEqual(['task t1 is recorded under 2 keys: alpha, beta']);
+    expect(lockfileProblems(sample())).toEqual([]);
   });
 
   it('refuses a lockfile from a newer titan', async () => {
