@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { InvalidInputError, OperationalError } from '../../core/errors.js';
 import type { ProcessIO } from '../io.js';
-import type { GlobalOptions } from './index.js';
+import type { GlobalOptions } from './types.js';
 
 interface MergeArgs extends GlobalOptions {
   files: string[];
