@@ -21,6 +21,7 @@ import {
 } from '../render/apply-events.js';
 import { NO_CHANGES } from '../render/plan-shared.js';
 import { renderPlanText } from '../render/plan-text.js';
+import { deleteTestLeftovers } from './test-leftovers.js';
 import { ApplySession, recoverWorkspace, type Recovered, type SessionDeps } from './apply-session.js';
 import { runChanges, type RunControls, type RunInput } from './apply-run.js';
 import { interruptionFrom } from './interruption.js';
@@ -176,6 +177,7 @@ export async function lockAndRecover(
     deps.lockEnvironment,
   );
   try {
+    await reportTestLeftovers(deps);
     const recovered = await recoverWorkspace(
       { ...toSessionDeps(deps), allowForeignOrigin: options.allowForeignOrigin },
       deps.client,
@@ -189,6 +191,16 @@ export async function lockAndRecover(
   } catch (error) {
     await lock.release();
     throw error;
+  }
+}
+
+/** Temporary tasks an interrupted `titan test` left go first: the journal is settled (and removed) next. */
+async function reportTestLeftovers(deps: ApplyDeps): Promise<void> {
+  const deleted = await deleteTestLeftovers(deps.client, deps.workspace.stateDir, deps.now);
+  if (deleted.length > 0) {
+    deps.terminal.stderr.write(
+      `Deleted ${deleted.length} temporary task(s) an interrupted titan test left: ${deleted.join(', ')}\n`,
+    );
   }
 }
 

@@ -33,6 +33,7 @@ import { renderPlanText } from '../render/plan-text.js';
 import { annotateDeleteImpact } from './delete-impact.js';
 import { annotateHistory, DEFAULT_HISTORY_EXECUTIONS } from './history-check.js';
 import { toPosix } from './paths.js';
+import { readOpenTestTasks } from './test-leftovers.js';
 import { loadingOptionsOf, type ManifestLoading } from './manifest-loading.js';
 
 export interface PlanDeps extends ManifestLoading {
@@ -109,8 +110,13 @@ export async function preparePlan(deps: PlanDeps, request: PlanRequest): Promise
   assertLockOrigin(lock, deps.origin, request.allowForeignOrigin === true);
 
   const listed = await deps.client.listAllTasks();
+  // titan test's temporary tasks (the journal names them) are never adopted, imported or counted as unmanaged.
+  const temporary = await readOpenTestTasks(workspace.stateDir);
   const live = new Map<string, LiveTask>();
-  for (const task of listed) if (task.status !== 'deleted') live.set(task.id, task);
+  for (const task of listed) {
+    if (task.status === 'deleted' || temporary.ids.has(task.id) || temporary.names.has(task.name)) continue;
+    live.set(task.id, task);
+  }
   const needed = tasksNeedingFullRead(manifests.tasks, [...live.values()], lock, {
     replace: request.replace ?? [],
   });

@@ -5,7 +5,7 @@
  * sending requests and taking answers meanwhile.
  */
 import { fdatasync, writeSync } from 'node:fs';
-import { open, readFile, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { OperationalError } from '../core/errors.js';
 import {
@@ -222,4 +222,50 @@ async function replaceFile(file: string, records: readonly JournalRecord[]): Pro
   } catch (error) {
     throw new OperationalError(`Cannot write ${what}: ${(error as Error).message}`);
   }
+}
+
+/**
+ * Appends `records` durably to the journal in `stateDir` (created when absent), after a line break if a crash left
+ * the last line cut short. For `titan test`'s records: an apply's records in the same file are kept as they are.
+ */
+export async function appendJournalRecords(
+  stateDir: string,
+  records: readonly JournalRecord[],
+): Promise<void> {
+  const file = journalPath(stateDir);
+  let handle: FileHandle | undefined;
+  try {
+    await mkdir(stateDir, { recursive: true });
+    handle = await open(file, 'a+', 0o600);
+    const { size } = await handle.stat();
+    let lead = '';
+    if (size > 0) {
+      const last = Buffer.alloc(1);
+      await handle.read(last, 0, 1, size - 1);
+      if (last[0] !== 0x0a) lead = '\n';
+    }
+    await appendDurably(handle, lead + records.map((r) => `${JSON.stringify(r)}\n`).join(''));
+  } catch (error) {
+    throw new OperationalError(`Cannot write the journal ${file}: ${(error as Error).message}`);
+  } finally {
+    await handle?.close();
+  }
+}
+
+/** Rewrites the journal without the records `drop` matches (removing it when nothing is left). */
+export async function dropJournalRecords(
+  stateDir: string,
+  drop: (record: JournalRecord) => boolean,
+): Promise<void> {
+  const file = journalPath(stateDir);
+  const journal = await readJournal(file);
+  if (journal === null) return;
+  const kept = journal.records.filter((record) => !drop(record));
+  if (kept.length === journal.records.length) return;
+  if (kept.length === 0) await removeJournal(file);
+  else
+    await writeFileAtomic(file, kept.map((r) => `${JSON.stringify(r)}\n`).join(''), {
+      mode: 0o600,
+      what: `the journal ${file}`,
+    });
 }

@@ -20,6 +20,7 @@ import { destroyCommand } from './destroy.js';
 import { importCommand } from './import.js';
 import { stateCommand } from './state.js';
 import { forceUnlockCommand } from './force-unlock.js';
+import { testCommand } from './test.js';
 
 export function commands(io: ProcessIO): TitanCommand[] {
   const all: ((io: ProcessIO) => TitanCommand)[] = [
@@ -32,6 +33,7 @@ export function commands(io: ProcessIO): TitanCommand[] {
     importCommand,
     stateCommand,
     forceUnlockCommand,
+    testCommand,
     runCommand,
     executionsCommand,
     resultsCommand,

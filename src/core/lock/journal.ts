@@ -70,7 +70,40 @@ export interface LockRecord extends LockOps {
   t: 'lock';
 }
 
-export type JournalRecord = BeginRecord | IntentRecord | DoneRecord | FailedRecord | LockRecord;
+/**
+ * A temporary task of `titan test` (never in the lock): `intent` before its create is sent, `created` with its id,
+ * `deleted` once it is gone. One still open after a crash is deleted by the next `titan test` or `apply`.
+ */
+export interface TestTaskRecord {
+  t: 'test';
+  phase: 'intent' | 'created' | 'deleted';
+  /** The unique name it is created under (a run id in it), to find it when the create's answer was lost. */
+  name: string;
+  id?: string;
+  at: string;
+}
+
+export type JournalRecord =
+  BeginRecord | IntentRecord | DoneRecord | FailedRecord | LockRecord | TestTaskRecord;
+
+/** Temporary test tasks the journal says may still be on the service: an intent or a create, no delete. */
+export function openTestTasks(
+  records: readonly JournalRecord[],
+): { name: string; id?: string; at: string }[] {
+  const open = new Map<string, { name: string; id?: string; at: string }>();
+  for (const record of records) {
+    if (record.t !== 'test') continue;
+    if (record.phase === 'deleted') open.delete(record.name);
+    else
+      open.set(record.name, {
+        ...open.get(record.name),
+        name: record.name,
+        at: record.at,
+        ...(record.id ? { id: record.id } : {}),
+      });
+  }
+  return [...open.values()];
+}
 
 export function applyLockOps(lock: Lockfile, ops: LockOps): Lockfile {
   if (Object.keys(ops.set ?? {}).length === 0 && (ops.remove ?? []).length === 0) return lock;
@@ -118,6 +151,8 @@ export function replayJournal(base: Lockfile, records: readonly JournalRecord[])
       case 'lock':
         applyLockOpsInPlace(lock.tasks, record);
         break;
+      case 'test':
+        break; // temporary tasks never touch the lock
     }
   }
   return { lock, pending: [...open.values()], begin };

@@ -104,7 +104,16 @@ const CHECKS: Record<JournalRecord['t'], Check> = {
       ['reason is not a string', typeof r.reason === 'string'],
     ]),
   lock: lockOpsProblem,
+  test: (r) =>
+    first([
+      ['phase is not intent, created or deleted', typeof r.phase === 'string' && TEST_PHASES.has(r.phase)],
+      ['name is not a string', typeof r.name === 'string' && r.name.length > 0],
+      ['id is not a task id', optional(r, 'id', (v) => typeof v === 'string' && v.length > 0)],
+      ['at is not a timestamp', typeof r.at === 'string' && isTimestamp(r.at)],
+    ]),
 };
+
+const TEST_PHASES = new Set(['intent', 'created', 'deleted']);
 
 /** The record, or what is wrong with it (one phrase, for a message naming the line). */
 export function checkJournalRecord(value: unknown): { record: JournalRecord } | { problem: string } {
