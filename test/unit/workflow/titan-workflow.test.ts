@@ -132,8 +132,13 @@ describe('the GitOps workflow', () => {
         expect(step.run ?? '').not.toMatch(/TITAN_TOKEN/);
       }
     }
-    expect(withToken.sort()).toEqual(['apply/Apply', 'drift/Detect drift', 'plan/Plan']);
-    expect(text.match(/secrets\.TITAN_TOKEN/g)).toHaveLength(3);
+    expect(withToken.sort()).toEqual([
+      'apply/Apply',
+      'drift/Detect drift',
+      'plan/Plan',
+      'plan/Test the changed tasks (opt-in)',
+    ]);
+    expect(text.match(/secrets\.TITAN_TOKEN/g)).toHaveLength(4);
     // Only the apply job keeps the checkout's credentials (it pushes titan.lock).
     for (const [jobName, job] of Object.entries(workflow.jobs)) {
       const checkout = job.steps.find((step) => step.uses?.startsWith('actions/checkout@'));
