@@ -4,8 +4,8 @@
  *
  * An entry is found by a key over everything a file's check depends on: its bytes, where it is and how it is
  * named, titan's build, the limits and the `$ref` boundary. The files its `$ref`s named are fingerprinted in the
- * entry (real path and bytes, or why they could not be read) and compared before the entry is used, so an edited
- * schema is a miss. A file that uses `${env:…}` (or names a schema that does) is never cached: values from the
+ * entry (a digest of their text, or why the loader's reader refused them) and compared before the entry is used,
+ * so an edited, moved or re-linked schema is a miss. A file that uses `${env:…}` (or names a schema that does) is never cached: values from the
  * environment never reach the disk, and its check depends on them.
  *
  * An entry is trusted only whole: a SHA-256 of its body heads the file, and anything that does not match (a
@@ -17,7 +17,6 @@ import {
   mkdirSync,
   readdirSync,
   readFileSync,
-  realpathSync,
   renameSync,
   statSync,
   unlinkSync,
@@ -27,7 +26,9 @@ import {
 import path from 'node:path';
 import { deserialize, serialize } from 'node:v8';
 import type { FileCheck, ManifestText } from '../core/manifest/load.js';
+import type { RefBoundary, RefRead } from '../core/manifest/refs.js';
 import type { ParseLimits } from '../core/manifest/yaml.js';
+import { createRefReader, displayPath } from './bounded-read.js';
 
 export interface CheckCacheOptions {
   /** The cache folder (`<workspace>/.titan/cache/checks`). */
@@ -41,8 +42,8 @@ export interface CheckCacheOptions {
 /** What a check's result depends on, besides the file itself. */
 export interface CheckContext {
   cwd: string;
-  /** The `$ref` boundary's root (the repository or the workspace). */
-  boundary: string;
+  /** Where referenced files may be (the repository or the workspace). */
+  boundary: RefBoundary;
   limits: ParseLimits;
 }
 
@@ -64,21 +65,13 @@ export interface CheckCache {
 interface Entry {
   format: typeof ENTRY_FORMAT;
   check: FileCheck;
-  /** Every file the check's `$ref`s named, as it was then. */
-  refs: RefFingerprint[];
+  /** Every file the check's `$ref`s named, as it was then: absolute path, then its state (see `fingerprint`). */
+  refs: [absPath: string, state: string][];
   /** Display names of the referenced texts the check read. */
   refDisplays: [absPath: string, display: string][];
 }
 
-interface RefFingerprint {
-  absPath: string;
-  /** Where the path led (through links), or undefined when it could not be resolved. */
-  real?: string;
-  /** SHA-256 of its bytes, or the reason it could not be read. */
-  state: string;
-}
-
-const ENTRY_FORMAT = 1;
+const ENTRY_FORMAT = 2;
 const DEFAULT_MAX_ENTRIES = 4096;
 const ENV_MARK = '${env:';
 const ENTRY_SUFFIX = '.check';
@@ -97,8 +90,15 @@ export function openCheckCache(options: CheckCacheOptions, context: CheckContext
       .update('\0')
       .update(text.text)
       .digest('hex');
-  const scope: RefScope = { realBoundary: safeRealpath(context.boundary), limits: context.limits };
   const fileOf = (key: string): string => path.join(options.dir, `${key}${ENTRY_SUFFIX}`);
+  // Read as the loader reads `$ref` targets, and once per run: many manifests name the same schema files.
+  const read = createRefReader(context.boundary, context.limits, () => {});
+  const fingerprints = new Map<string, Fingerprint>();
+  const fingerprintOf = (absPath: string): Fingerprint => {
+    let known = fingerprints.get(absPath);
+    if (known === undefined) fingerprints.set(absPath, (known = fingerprint(read(absPath))));
+    return known;
+  };
 
   return {
     get(text) {
@@ -106,20 +106,25 @@ export function openCheckCache(options: CheckCacheOptions, context: CheckContext
       const file = fileOf(keyOf(text));
       const entry = readEntry(file);
       if (entry === undefined) return undefined;
-      const refTexts = currentRefTexts(entry, scope);
+      const refTexts = currentRefTexts(entry, fingerprintOf);
       if (refTexts === undefined) return undefined;
       touch(file);
       return { check: entry.check, refTexts };
     },
     put(text, check) {
       if (text.text.includes(ENV_MARK)) return;
-      const refs = check.referenced.map((absPath) => fingerprint(absPath, scope));
-      if (refs.some((ref) => ref.print.state.startsWith('text-with-env'))) return;
+      const refs = check.referenced.map((absPath) => ({ absPath, ...fingerprintOf(absPath) }));
+      if (refs.some((ref) => ref.text?.includes(ENV_MARK))) return;
       // Every referenced text is a source of this file's excerpts, whichever file's check read it first.
       const refDisplays = refs
         .filter((ref) => ref.text !== undefined)
-        .map((ref): [string, string] => [ref.print.absPath, displayOf(context.cwd, ref.print.absPath)]);
-      const entry: Entry = { format: ENTRY_FORMAT, check, refs: refs.map((ref) => ref.print), refDisplays };
+        .map((ref): [string, string] => [ref.absPath, displayPath(context.cwd, ref.absPath)]);
+      const entry: Entry = {
+        format: ENTRY_FORMAT,
+        check,
+        refs: refs.map((ref) => [ref.absPath, ref.state]),
+        refDisplays,
+      };
       writeEntry(options.dir, fileOf(keyOf(text)), entry);
     },
     prune() {
@@ -129,12 +134,15 @@ export function openCheckCache(options: CheckCacheOptions, context: CheckContext
 }
 
 /** The referenced texts, when every referenced file is as it was; else undefined (the entry is stale). */
-function currentRefTexts(entry: Entry, scope: RefScope): [string, string][] | undefined {
+function currentRefTexts(
+  entry: Entry,
+  fingerprintOf: (absPath: string) => Fingerprint,
+): [string, string][] | undefined {
   const texts = new Map<string, string>();
-  for (const then of entry.refs) {
-    const now = fingerprint(then.absPath, scope);
-    if (now.print.state !== then.state || now.print.real !== then.real) return undefined;
-    if (now.text !== undefined) texts.set(then.absPath, now.text);
+  for (const [absPath, state] of entry.refs) {
+    const now = fingerprintOf(absPath);
+    if (now.state !== state) return undefined;
+    if (now.text !== undefined) texts.set(absPath, now.text);
   }
   const refTexts: [string, string][] = [];
   for (const [absPath, display] of entry.refDisplays) {
@@ -145,45 +153,15 @@ function currentRefTexts(entry: Entry, scope: RefScope): [string, string][] | un
   return refTexts;
 }
 
-/**
- * A referenced file as it is now. Like the `$ref` reader, it reads only regular files within the size limit and
- * inside the boundary (through links): a file outside is fingerprinted by its real path alone, never read.
- */
-function fingerprint(absPath: string, scope: RefScope): { print: RefFingerprint; text?: string } {
-  let real: string | undefined;
-  try {
-    real = realpathSync(absPath);
-    const relative = path.relative(scope.realBoundary, real);
-    if (relative.startsWith('..') || path.isAbsolute(relative))
-      return { print: { absPath, real, state: 'outside' } };
-    const info = statSync(real);
-    if (!info.isFile()) return { print: { absPath, real, state: 'not-a-file' } };
-    if (info.size > scope.limits.maxFileBytes)
-      return { print: { absPath, real, state: `too-large:${info.size}` } };
-    const bytes = readFileSync(real);
-    const digest = createHash('sha256').update(bytes).digest('hex');
-    const text = decodeUtf8(bytes);
-    if (text === undefined) return { print: { absPath, real, state: `not-utf8:${digest}` } };
-    const state = text.includes(ENV_MARK) ? `text-with-env:${digest}` : digest;
-    return { print: { absPath, real, state }, text };
-  } catch (error) {
-    const print: RefFingerprint = { absPath, state: `error:${(error as NodeJS.ErrnoException).code ?? '?'}` };
-    if (real !== undefined) print.real = real;
-    return { print };
-  }
+/** What the loader's reader made of a referenced file: a digest of its text, or why it could not be read. */
+interface Fingerprint {
+  state: string;
+  text?: string;
 }
 
-interface RefScope {
-  realBoundary: string;
-  limits: ParseLimits;
-}
-
-function decodeUtf8(bytes: Uint8Array): string | undefined {
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    return undefined;
-  }
+function fingerprint(result: RefRead): Fingerprint {
+  if (!result.ok) return { state: `${result.reason}:${result.detail ?? ''}` };
+  return { state: createHash('sha256').update(result.text).digest('hex'), text: result.text };
 }
 
 function readEntry(file: string): Entry | undefined {
@@ -265,18 +243,5 @@ function pruneFolder(dir: string, max: number): void {
     } catch {
       /* removed by another run */
     }
-  }
-}
-
-function displayOf(cwd: string, absolute: string): string {
-  const relative = path.relative(cwd, absolute);
-  return relative === '' ? '.' : relative.startsWith('..') || path.isAbsolute(relative) ? absolute : relative;
-}
-
-function safeRealpath(p: string): string {
-  try {
-    return realpathSync(p);
-  } catch {
-    return p;
   }
 }

@@ -4,7 +4,7 @@
  * at (never more than the size limit, and only regular files), and hands the texts to the pure core
  * (`src/core/manifest`). Never throws for bad input: every problem is a diagnostic.
  */
-import { closeSync, existsSync, openSync, readSync, realpathSync, statSync, type Dirent } from 'node:fs';
+import { existsSync, type Dirent } from 'node:fs';
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
@@ -20,10 +20,11 @@ import {
   type FileCheck,
   type ManifestText,
 } from '../core/manifest/load.js';
-import type { RefBoundary, RefContext, RefFile, RefRead } from '../core/manifest/refs.js';
+import type { RefBoundary, RefContext, RefFile } from '../core/manifest/refs.js';
 import type { ManifestSchemas } from '../core/manifest/schema-port.js';
 import { DEFAULT_LIMITS, tooLargeFile, type ParseLimits } from '../core/manifest/yaml.js';
 import type { DesiredTask } from '../core/model.js';
+import { createRefReader, decodeUtf8, displayPath, readBounded } from './bounded-read.js';
 import { openCheckCache, type CheckCacheOptions } from './check-cache.js';
 import { createManifestSchemas } from './schemas.js';
 
@@ -159,7 +160,7 @@ async function checkWithCache(
   if (options.cache === undefined) return checkOnThreads(texts, setup, options);
   const cache = openCheckCache(options.cache, {
     cwd: setup.cwd,
-    boundary: refBoundaryOf(setup.workspaceRoot).root,
+    boundary: refBoundaryOf(setup.workspaceRoot),
     limits: setup.limits,
   });
   const checks: (FileCheck | undefined)[] = new Array(texts.length);
@@ -299,12 +300,6 @@ function refBoundaryOf(workspaceRoot: string): RefBoundary {
     if (existsSync(path.join(dir, '.git'))) return { root: dir, kind: 'repository' };
     if (path.dirname(dir) === dir) return { root: workspaceRoot, kind: 'workspace' };
   }
-}
-
-/** `cwd`-relative when inside it, else absolute. */
-function displayPath(cwd: string, absolute: string): string {
-  const relative = path.relative(cwd, absolute);
-  return relative === '' ? '.' : relative.startsWith('..') || path.isAbsolute(relative) ? absolute : relative;
 }
 
 interface Found {
@@ -447,88 +442,9 @@ async function readManifestFile(
   }
 }
 
-/**
- * A file's bytes, or undefined when it holds more than `max` (it may have grown since `stat` said `size`):
- * titan never reads more than the limit, whatever the file does. Synchronous, because `$ref` bundling in the
- * pure core asks for files synchronously; manifests use the same reader.
- */
-function readBounded(file: string, size: number, max: number): Uint8Array | undefined {
-  const fd = openSync(file, 'r');
-  try {
-    let buffer: Buffer = Buffer.alloc(Math.min(size, max) + 1);
-    let length = 0;
-    for (;;) {
-      if (length === buffer.length) {
-        if (length > max) return undefined;
-        buffer = grown(buffer, max);
-      }
-      const bytesRead = readSync(fd, buffer, length, buffer.length - length, length);
-      if (bytesRead === 0) return length > max ? undefined : buffer.subarray(0, length);
-      length += bytesRead;
-    }
-  } finally {
-    closeSync(fd);
-  }
-}
-
-const grown = (buffer: Buffer, max: number): Buffer => {
-  const bigger = Buffer.alloc(Math.min(buffer.length * 2, max + 1));
-  buffer.copy(bigger);
-  return bigger;
-};
-
 const notAFile = (shown: string): Diagnostic => ({
   code: Code.fileUnreadable,
   severity: 'error',
   message: 'not a regular file; titan reads manifests from files',
   file: shown,
 });
-
-function decodeUtf8(bytes: Uint8Array): string | undefined {
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Reads files `$ref`s point at: regular files only, never more than the size limit, refusing what resolves
- * (through links) outside the boundary. `onRead` sees each text read.
- */
-function createRefReader(
-  boundary: RefBoundary,
-  limits: ParseLimits,
-  onRead: (absolutePath: string, text: string) => void,
-): (absolutePath: string) => RefRead {
-  let realRoot: string | undefined;
-  return (absolutePath) => {
-    try {
-      const info = statSync(absolutePath);
-      if (!info.isFile()) return { ok: false, reason: 'not-a-file' };
-      if (info.size > limits.maxFileBytes) return { ok: false, reason: 'too-large' };
-      realRoot ??= safeRealpath(boundary.root);
-      const relative = path.relative(realRoot, realpathSync(absolutePath));
-      if (relative.startsWith('..') || path.isAbsolute(relative)) return { ok: false, reason: 'outside' };
-      const bytes = readBounded(absolutePath, info.size, limits.maxFileBytes);
-      if (bytes === undefined) return { ok: false, reason: 'too-large' };
-      const text = decodeUtf8(bytes);
-      if (text === undefined) return { ok: false, reason: 'unreadable', detail: 'not valid UTF-8 text' };
-      onRead(absolutePath, text);
-      return { ok: true, text };
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      return code === 'ENOENT' || code === 'ENOTDIR'
-        ? { ok: false, reason: 'not-found' }
-        : { ok: false, reason: 'unreadable', detail: code ?? String(error) };
-    }
-  };
-}
-
-function safeRealpath(p: string): string {
-  try {
-    return realpathSync(p);
-  } catch {
-    return p;
-  }
-}

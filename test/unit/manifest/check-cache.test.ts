@@ -10,6 +10,7 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -67,6 +68,7 @@ type Step =
   | { kind: 'schema'; name: 'product' | 'other'; variant: number }
   | { kind: 'env'; name: 'REGION' | 'SCHEMA_FILE'; value: string | undefined }
   | { kind: 'build'; build: string }
+  | { kind: 'link'; to: 'outside' | 'product' | 'file' }
   | { kind: 'damage'; how: 'truncate' | 'flip' | 'foreign' };
 
 const step: fc.Arbitrary<Step> = fc.oneof(
@@ -90,6 +92,11 @@ const step: fc.Arbitrary<Step> = fc.oneof(
     value: fc.constantFrom(undefined, 'us', '../schemas/product.yaml', '../schemas/other.yaml'),
   }),
   fc.record({ kind: fc.constant('build' as const), build: fc.constantFrom('1.0.0+a', '1.0.0+b', '1.1.0+a') }),
+  // other.yaml re-linked: to a file outside the boundary (refused unread), to product.yaml, or a plain file again.
+  fc.record({
+    kind: fc.constant('link' as const),
+    to: fc.constantFrom('outside' as const, 'product' as const, 'file' as const),
+  }),
   fc.record({
     kind: fc.constant('damage' as const),
     how: fc.constantFrom('truncate' as const, 'flip' as const, 'foreign' as const),
@@ -98,6 +105,8 @@ const step: fc.Arbitrary<Step> = fc.oneof(
 
 interface World {
   root: string;
+  /** A schema file outside the workspace (and outside any repository). */
+  outside: string;
   env: NodeJS.ProcessEnv;
   build: string;
 }
@@ -125,6 +134,17 @@ function apply(world: World, s: Step): void {
     case 'build':
       world.build = s.build;
       break;
+    case 'link': {
+      const other = path.join(world.root, 'schemas', 'other.yaml');
+      rmSync(other, { force: true });
+      if (s.to === 'file') writeFileSync(other, SCHEMA_VARIANTS[1] ?? '');
+      else
+        symlinkSync(
+          s.to === 'outside' ? world.outside : path.join(world.root, 'schemas', 'product.yaml'),
+          other,
+        );
+      break;
+    }
     case 'damage': {
       if (!existsSync(cacheDir)) break;
       const entries = readdirSync(cacheDir).filter((name) => name.endsWith('.check'));
@@ -163,7 +183,11 @@ function newWorld(): World {
   writeFileSync(path.join(root, 'schemas', 'product.yaml'), SCHEMA_VARIANTS[0] ?? '');
   writeFileSync(path.join(root, 'schemas', 'other.yaml'), SCHEMA_VARIANTS[1] ?? '');
   writeFileSync(path.join(root, 'tasks', 'f0.yaml'), manifest('task-0', 1, 0));
-  return { root, env: {}, build: '1.0.0+a' };
+  const elsewhere = mkdtempSync(path.join(tmpdir(), 'titan-check-cache-outside-'));
+  roots.push(elsewhere);
+  const outside = path.join(elsewhere, 'outside.yaml');
+  writeFileSync(outside, SCHEMA_VARIANTS[0] ?? '');
+  return { root, outside, env: {}, build: '1.0.0+a' };
 }
 
 describe('the check cache', () => {
